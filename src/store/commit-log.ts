@@ -51,6 +51,8 @@ export class CommitLog {
   /** File length of each segment (kept current by writes, so stats need no stat call). */
   private readonly sizes = new Map<number, number>();
 
+  /** Store timestamp of the newest record (scan at open, then writes); the writing segment's age for retention. */
+  lastRecordTimestamp: number | undefined;
   /** Next byte to write. */
   writePos = 0;
   /** Everything below is on disk (fdatasync done). */
@@ -198,6 +200,7 @@ export class CommitLog {
           if (!this.firstTimestamps.has(segStart) && rel === 0) {
             this.firstTimestamps.set(segStart, readInt64(chunk, p + OFF_STORE_TIMESTAMP));
           }
+          this.lastRecordTimestamp = readInt64(chunk, p + OFF_STORE_TIMESTAMP);
           if (visit) await visit(chunk, p, size, offset);
           rel += size;
         }
@@ -260,11 +263,12 @@ export class CommitLog {
    * Writes `len` bytes of `buf` from `start` at the write position, then moves the position to `advanceTo`
    * (past the bytes, or to the segment end when the batch ends with a blank marker).
    */
-  async write(buf: Buffer, start: number, len: number, advanceTo: number): Promise<void> {
+  async write(buf: Buffer, start: number, len: number, advanceTo: number, storeTimestamp: number): Promise<void> {
     const offset = this.writePos;
     const w = await this.writerFor(offset);
     await writeFully(w.lease.handle, buf, start, len, offset - w.start);
     this.sizes.set(w.start, offset - w.start + len);
+    this.lastRecordTimestamp = storeTimestamp;
     if (offset === w.start && len >= FIXED_SIZE) this.firstTimestamps.set(w.start, readInt64(buf, start + OFF_STORE_TIMESTAMP));
     this.cache.append(offset, buf, start, len);
     this.writePos = advanceTo;

@@ -401,7 +401,7 @@ export class DefaultMessageStore implements MessageStore {
 
     const end = rolled ? log.segmentStartOf(base) + log.segmentSize : base + pos;
     try {
-      await log.write(buf, 0, pos, end);
+      await log.write(buf, 0, pos, end, now);
       if (this.opts.flushMode === 'sync') await this.flushCommitLog(batch.length);
     } catch (err) {
       const e = this.ioError('writing the commit log', err);
@@ -633,8 +633,9 @@ export class DefaultMessageStore implements MessageStore {
       if (s === undefined) break;
       const name = offsetName(s);
       const next = starts[1];
-      // A segment stopped being written when the next one got its first record.
-      const sealedAt = next === undefined ? undefined : await log.firstTimestamp(next);
+      // A segment stopped being written when the next one got its first record; the newest one is as old as
+      // its newest record (reported as kept when that is past the limit).
+      const sealedAt = next === undefined ? log.lastRecordTimestamp : await log.firstTimestamp(next);
       const expired = sealedAt !== undefined && now - sealedAt >= reservedMs;
       let pressure = false;
       if (!expired) {
