@@ -338,13 +338,14 @@ export class DefaultMessageStore implements MessageStore {
           (this.controls.shift() as () => void)();
           continue;
         }
-        if (this.intakeHead < this.intake.length) {
-          await this.writeBatch();
-          continue;
-        }
+        // The async-mode flush goes before more writes, so a steady stream of appends cannot starve it.
         if (this.flushRequested) {
           this.flushRequested = false;
           await this.flushCommitLog();
+          continue;
+        }
+        if (this.intakeHead < this.intake.length) {
+          await this.writeBatch();
           continue;
         }
         break;
@@ -760,7 +761,6 @@ export class DefaultMessageStore implements MessageStore {
       try {
         await this.commitLog.sync();
         await this.serial(() => this.flushDerived(true));
-        await this.writeCheckpointNow(this.dispatchedTo, true);
       } catch (err) {
         clean = false;
         this.logger.error({ err }, 'store: close could not flush; the next open will run crash recovery');
