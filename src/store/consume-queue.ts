@@ -97,29 +97,35 @@ export class ConsumeQueue {
     }
   }
 
-  /** Entry at a persisted queue offset, read synchronously (open-time recovery only). */
-  private entrySync(q: number): { offset: number; size: number } {
-    const start = q - (q % this.entriesPerFile);
-    const b = Buffer.alloc(CQ_ENTRY_SIZE);
+  /** Reads persisted entries [from, to) of one file synchronously (open-time recovery only). */
+  private readEntriesSync(from: number, to: number): Buffer {
+    const start = from - (from % this.entriesPerFile);
+    const b = Buffer.alloc((to - from) * CQ_ENTRY_SIZE);
     const fd = openSync(this.filePath(start), 'r');
     try {
-      readSync(fd, b, 0, CQ_ENTRY_SIZE, (q - start) * CQ_ENTRY_SIZE);
+      readSync(fd, b, 0, b.length, (from - start) * CQ_ENTRY_SIZE);
     } finally {
       closeSync(fd);
     }
-    return { offset: readInt64(b, 0), size: b.readInt32BE(8) };
+    return b;
   }
 
   /**
    * Recovery (sync): drops trailing entries pointing at or beyond `limit` (not yet covered by the checkpoint, or
-   * cut from the commit log) and invalid zero entries. Returns how many entries were dropped.
+   * cut from the commit log) and invalid zero entries. Reads the tail file by file. Returns the entries dropped.
    */
   trimTail(limit: number): number {
     let keep = this.persistedMax;
-    while (keep > this.minOffset) {
-      const e = this.entrySync(keep - 1);
-      if (e.size > 0 && e.offset >= 0 && e.offset < limit) break;
-      keep--;
+    scan: while (keep > this.minOffset) {
+      const fileStart = Math.max(this.minOffset, (keep - 1) - ((keep - 1) % this.entriesPerFile));
+      const b = this.readEntriesSync(fileStart, keep);
+      for (let q = keep - 1; q >= fileStart; q--) {
+        const p = (q - fileStart) * CQ_ENTRY_SIZE;
+        const offset = readInt64(b, p);
+        const size = b.readInt32BE(p + 8);
+        if (size > 0 && offset >= 0 && offset < limit) break scan;
+        keep = q;
+      }
     }
     const dropped = this.persistedMax - keep;
     if (dropped === 0) return 0;
@@ -156,7 +162,8 @@ export class ConsumeQueue {
   /** First readable entry, read synchronously (open time). */
   firstEntrySync(): { offset: number; size: number } | undefined {
     if (this.persistedMax <= this.minOffset) return undefined;
-    return this.entrySync(this.minOffset);
+    const b = this.readEntriesSync(this.minOffset, this.minOffset + 1);
+    return { offset: readInt64(b, 0), size: b.readInt32BE(8) };
   }
 
   /** Forget everything (files deleted by the caller or about to be rebuilt). */

@@ -75,6 +75,10 @@ export class IndexService {
 
     const sealed: SealedFile[] = [];
     for (const name of readdirSync(dir)) {
+      if (name.endsWith('.tmp')) {
+        rmSync(join(dir, name), { force: true }); // an atomic write interrupted by a crash
+        continue;
+      }
       if (!name.endsWith(SEALED_SUFFIX) || name === ACTIVE_NAME) continue;
       const begin = parseOffsetName(name.slice(0, -SEALED_SUFFIX.length));
       if (begin === undefined) continue;

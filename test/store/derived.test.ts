@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openMessageStore, type MessageStore, type StoreOptions } from '../../src/store/index.js';
+import { type Checkpoint, encodeCheckpoint } from '../../src/store/checkpoint.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { bodyOf, input, ManualClock, tempDir } from './helpers.js';
 
@@ -111,6 +112,29 @@ describe('store: consume queues and index are derived and rebuildable', () => {
     const now = (await snapshot(store)) as { queues: Record<string, unknown> };
     const exp = expected as { queues: Record<string, { max: number; entries: unknown[] }> };
     assert.deepEqual(now.queues['K1/1'], exp.queues['K1/1']);
+    await store.close();
+  });
+
+  it('after a crash, trims consume-queue entries past the checkpoint and re-dispatches them', async () => {
+    const d = join(dir, 'trim');
+    await populate(d);
+    let store = await openMessageStore(opts(d));
+    const expected = await snapshot(store);
+    const [e20] = await store.readQueue('K2', 0, 3, 1); // some record in the middle of the log
+    await store.close();
+    const cpPath = join(d, 'checkpoint');
+    const cp = JSON.parse((await readFile(cpPath, 'utf8')).split('\n')[1] as string) as Checkpoint;
+    cp.consumeQueueOffset = e20?.commitLogOffset ?? 0;
+    await writeFile(cpPath, encodeCheckpoint(cp));
+    await writeFile(join(d, 'abort'), '');
+    store = await openMessageStore(opts(d));
+    assert.equal(store.recovery.crashed, true);
+    assert.deepEqual(store.recovery.rebuilt, []);
+    const later = (expected as { queues: Record<string, { entries: Array<{ commitLogOffset: number }> }> }).queues;
+    const n = Object.values(later).flatMap((q) => q.entries).filter((x) => x.commitLogOffset >= (e20?.commitLogOffset ?? 0)).length;
+    assert.ok(n > 50);
+    assert.equal(store.recovery.redispatchedRecords, n);
+    assert.deepEqual(await snapshot(store), expected);
     await store.close();
   });
 
