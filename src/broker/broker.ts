@@ -148,12 +148,12 @@ export class Broker implements BrokerApi {
 
   // ------------------------------------------------------------------ topics
 
-  createTopic(spec: TopicSpec): Promise<TopicConfig> {
+  async createTopic(spec: TopicSpec): Promise<TopicConfig> {
     this.checkServing();
     return this.topics.create(spec);
   }
 
-  updateTopic(spec: TopicSpec): Promise<TopicConfig> {
+  async updateTopic(spec: TopicSpec): Promise<TopicConfig> {
     this.checkServing();
     return this.topics.update(spec);
   }
@@ -204,12 +204,12 @@ export class Broker implements BrokerApi {
 
   // ------------------------------------------------------------------ groups
 
-  createGroup(spec: GroupSpec): Promise<GroupConfig> {
+  async createGroup(spec: GroupSpec): Promise<GroupConfig> {
     this.checkServing();
     return this.groups.create(spec);
   }
 
-  updateGroup(spec: GroupSpec): Promise<GroupConfig> {
+  async updateGroup(spec: GroupSpec): Promise<GroupConfig> {
     this.checkServing();
     return this.groups.update(spec);
   }
@@ -312,7 +312,7 @@ export class Broker implements BrokerApi {
 
   // ------------------------------------------------------------------ transactions
 
-  endTransaction(request: EndTransactionRequest): Promise<void> {
+  async endTransaction(request: EndTransactionRequest): Promise<void> {
     this.checkServing();
     return this.transactions.end(request);
   }
@@ -405,25 +405,25 @@ export class Broker implements BrokerApi {
 
   // ------------------------------------------------------------------ pop consumption
 
-  receive(request: ReceiveRequest): Promise<ReceivedMessage[]> {
+  async receive(request: ReceiveRequest): Promise<ReceivedMessage[]> {
     this.checkServing();
     validateGroupName(request.group);
     return this.pop.receive(request);
   }
 
-  ack(group: string, topic: string, receiptHandle: string): Promise<void> {
+  async ack(group: string, topic: string, receiptHandle: string): Promise<void> {
     this.checkServing();
     validateGroupName(group);
     return this.pop.ack(group, topic, receiptHandle);
   }
 
-  changeInvisibleDuration(group: string, topic: string, receiptHandle: string, invisibleDurationMs: number): Promise<string> {
+  async changeInvisibleDuration(group: string, topic: string, receiptHandle: string, invisibleDurationMs: number): Promise<string> {
     this.checkServing();
     validateGroupName(group);
     return this.pop.changeInvisibleDuration(group, topic, receiptHandle, invisibleDurationMs);
   }
 
-  forwardToDeadLetter(group: string, topic: string, receiptHandle: string): Promise<void> {
+  async forwardToDeadLetter(group: string, topic: string, receiptHandle: string): Promise<void> {
     this.checkServing();
     validateGroupName(group);
     return this.pop.forwardToDeadLetter(group, topic, receiptHandle);

@@ -69,7 +69,7 @@ export class PopService {
     this.snapshotFile = new MetadataFile(join(o.configDir, 'pop-state.json'));
     this.maxWindow = o.maxWindow ?? 20_000;
     // Sequence numbers must grow across restarts so an old receipt handle never matches a new delivery.
-    this.seq = o.clock.now() * 1000;
+    this.seq = o.clock.now();
   }
 
   /** Loads the snapshot and replays the journal after it. */
