@@ -1,0 +1,70 @@
+/**
+ * `apogee start`: load config (defaults < file < env < flags), start the broker, print the ready line on stdout,
+ * shut down cleanly on SIGINT/SIGTERM (a second signal exits at once).
+ */
+import type { Command } from 'commander';
+import { ConfigError, loadConfig } from '../../config/load.js';
+import { createLogger, type Logger } from '../../util/logger.js';
+import { flagValues, withConfigFlags, type ConfigFlagOptions } from '../config-flags.js';
+import { CliError, ExitCode } from '../errors.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A clean stop flushes and removes the abort marker; past this, exit anyway (the next start recovers). */
+export const SHUTDOWN_DEADLINE_MS = 5000;
+
+export function registerStartCommand(program: Command, env: Env): void {
+  withConfigFlags(program.command('start').description('start a broker in the foreground (logs on stderr, ready line on stdout)')).action(
+    async (opts: ConfigFlagOptions) => {
+      let loaded;
+      try {
+        loaded = await loadConfig({ ...(opts.config !== undefined ? { configFile: opts.config } : {}), env, flags: flagValues(opts) });
+      } catch (err) {
+        if (err instanceof ConfigError) throw new CliError(err.message, ExitCode.USAGE);
+        throw err;
+      }
+      const { config } = loaded;
+      const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
+      if (Object.keys(loaded.origins).length > 0) logger.info({ from: loaded.origins }, 'config sources');
+
+      // Imported here so client commands do not load the broker, store and gRPC.
+      const { startBroker } = await import('../../app.js');
+      let running;
+      try {
+        running = await startBroker({ ...config, logger });
+      } catch (err) {
+        if (err instanceof ConfigError) throw new CliError(err.message, ExitCode.USAGE);
+        logger.error({ err }, 'broker failed to start');
+        throw new CliError(`cannot start broker: ${(err as Error).message}`, ExitCode.REQUEST_FAILED);
+      }
+      installShutdown(running.close, logger);
+      const { grpcEndpoint: g, httpEndpoint: h } = running;
+      process.stdout.write(`apogee ready grpc=${g.host}:${g.port} http=${h.host}:${h.port} data=${running.dataDir}\n`);
+    },
+  );
+}
+
+function installShutdown(close: () => Promise<void>, logger: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without waiting for a clean shutdown');
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error(`clean shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
