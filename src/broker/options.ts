@@ -17,6 +17,8 @@ export interface BrokerOptions {
   autoCreateGroups?: boolean;
   /** Largest accepted message body in bytes (default 4 MiB). */
   maxBodyBytes?: number;
+  /** Longest accepted delay of a DELAY message ahead of now, ms (default 24 h). */
+  maxDelayMs?: number;
   /** Default queue count of a new topic (default 8). */
   defaultQueueNums?: number;
 }
