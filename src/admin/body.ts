@@ -13,13 +13,7 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   }
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
-  }
+  const { chunks, size } = await collect(req, limit);
   const text = Buffer.concat(chunks, size).toString('utf8');
   if (text.trim() === '') throw new HttpError(400, AdminErrorCode.BAD_JSON, 'request body is empty; a JSON object is expected');
   try {
@@ -27,6 +21,39 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   } catch (err) {
     throw new HttpError(400, AdminErrorCode.BAD_JSON, `request body is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+/** Reads the body without destroying the request on overflow (the caller still answers on this socket). */
+function collect(req: IncomingMessage, limit: number): Promise<{ chunks: Buffer[]; size: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve({ chunks, size });
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    function cleanup(): void {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    }
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+  });
 }
 
 function tooLarge(limit: number): HttpError {

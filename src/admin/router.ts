@@ -6,6 +6,8 @@ export interface AdminRequest {
   readonly path: string;
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
+  /** The client's address, `ip:port`. */
+  readonly remote: string;
   /** Reads and parses the JSON body (size-limited); `{}` is never assumed for an empty body. */
   body(): Promise<unknown>;
 }

@@ -47,3 +47,16 @@ export const messageQuery = z.strictObject({
   key: z.string().min(1),
   max: z.coerce.number().int().min(1).max(64).default(32),
 });
+
+/** An operator's test send (RocketMQ mqadmin sendMessage); transactional sends need a real producer. */
+export const messageSendBody = z.strictObject({
+  body: z.string(),
+  bodyEncoding: z.enum(['utf8', 'base64']).default('utf8'),
+  messageType: z.enum(['NORMAL', 'FIFO', 'DELAY']).optional(),
+  tag: z.string().optional(),
+  keys: z.array(z.string()).max(32).optional(),
+  messageGroup: z.string().optional(),
+  deliveryTimestamp: z.number().int().min(0).optional(),
+  properties: z.record(z.string(), z.string()).optional(),
+  queueId: z.number().int().min(0).optional(),
+});

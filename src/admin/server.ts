@@ -43,6 +43,21 @@ export interface AdminServerHandle {
 }
 
 const CLOSE_GRACE_MS = 2000;
+/** How long a refused request's remaining body is read and discarded before answering anyway. */
+const DRAIN_LIMIT_MS = 2000;
+
+function drain(req: IncomingMessage, limitMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, limitMs);
+    req.once('end', done);
+    req.once('close', done);
+    req.resume();
+  });
+}
 
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServerHandle> {
   const { target, logger, metrics } = options;
@@ -60,13 +75,17 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     try {
       const url = new URL(req.url ?? '/', 'http://admin.invalid');
       const { handler, params } = router.match(method, url.pathname);
-      response = await handler({ method, path: url.pathname, params, query: url.searchParams, body: () => readJsonBody(req, maxBody) });
+      response = await handler({ method, path: url.pathname, params, query: url.searchParams, remote: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? 0}`, body: () => readJsonBody(req, maxBody) });
     } catch (err) {
       const e = errorResponse(err, logger);
       response = { status: e.status, json: e.body };
       headers = e.headers;
-      // A body we did not read to the end would corrupt the next request on a kept-alive connection.
-      if (!req.complete) headers.connection = 'close';
+      if (!req.complete) {
+        // Discard the unread body before answering (closing on unread data resets the connection and the client
+        // may never see the answer), then close: the connection cannot be reused.
+        headers.connection = 'close';
+        await drain(req, DRAIN_LIMIT_MS);
+      }
     }
     logger.debug({ method, url: req.url, status: response.status }, 'admin request');
     send(res, method, response, headers);

@@ -1,6 +1,8 @@
 /** `apogee message get|query`. */
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { MessageView } from '../../broker/types.js';
+import type { MessageView, SendResult } from '../../broker/types.js';
+import { CliError, ExitCode } from '../errors.js';
 import { seg } from '../admin-client.js';
 import { fields, json, table, time } from '../output.js';
 import { clientContext, intArg, withClientOptions, type ClientOptions } from './common.js';
@@ -12,6 +14,42 @@ interface MessageJson extends Omit<MessageView, 'body'> {
   body: string;
   bodySize: number;
   bodyPreview: string;
+}
+
+interface SendOptions extends ClientOptions {
+  topic: string;
+  body?: string;
+  bodyFile?: string;
+  tag?: string;
+  keys?: string[];
+  messageGroup?: string;
+  delayMs?: number;
+  property?: string[];
+}
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+async function sendBody(opts: SendOptions): Promise<{ body: string; bodyEncoding: 'utf8' | 'base64' }> {
+  if ((opts.body === undefined) === (opts.bodyFile === undefined)) {
+    throw new CliError('give exactly one of --body TEXT or --body-file FILE', ExitCode.USAGE);
+  }
+  if (opts.body !== undefined) return { body: opts.body, bodyEncoding: 'utf8' };
+  try {
+    return { body: (await readFile(opts.bodyFile!)).toString('base64'), bodyEncoding: 'base64' };
+  } catch (err) {
+    throw new CliError(`cannot read --body-file ${opts.bodyFile}: ${(err as Error).message}`, ExitCode.USAGE);
+  }
+}
+
+function properties(list: readonly string[] | undefined): Record<string, string> | undefined {
+  if (!list) return undefined;
+  const out: Record<string, string> = {};
+  for (const p of list) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new CliError(`--property expects name=value, got ${JSON.stringify(p)}`, ExitCode.USAGE);
+    out[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return out;
 }
 
 interface QueryOptions extends ClientOptions {
@@ -49,6 +87,35 @@ function messageBlock(m: MessageJson): string {
 
 export function registerMessageCommands(program: Command, env: Env): void {
   const message = program.command('message').description('look up stored messages on a running broker');
+
+  withClientOptions(
+    message
+      .command('send')
+      .description("send one message (for trying a topic out; the message type defaults to the topic's)")
+      .requiredOption('--topic <topic>', 'topic to send to')
+      .option('--body <text>', 'message body as text')
+      .option('--body-file <file>', 'message body read from a file (bytes as they are)')
+      .option('--tag <tag>', 'message tag')
+      .option('--keys <key>', 'business key, indexed for `message query` (repeatable)', collect)
+      .option('--message-group <group>', 'message group (FIFO topics)')
+      .option('--delay-ms <ms>', 'deliver this many ms from now (DELAY topics)', intArg(0, 365 * 24 * 3600 * 1000))
+      .option('--property <name=value>', 'user property (repeatable)', collect),
+  ).action(async (opts: SendOptions) => {
+    const body = await sendBody(opts);
+    const props = properties(opts.property);
+    const ctx = clientContext(opts, env);
+    const res = await ctx.client.post<{ result: SendResult }>(`/api/topics/${seg(opts.topic)}/messages`, {
+      ...body,
+      ...(opts.tag !== undefined ? { tag: opts.tag } : {}),
+      ...(opts.keys !== undefined ? { keys: opts.keys } : {}),
+      ...(opts.messageGroup !== undefined ? { messageGroup: opts.messageGroup } : {}),
+      ...(opts.delayMs !== undefined ? { deliveryTimestamp: Date.now() + opts.delayMs } : {}),
+      ...(props ? { properties: props } : {}),
+    });
+    const r = res.result;
+    const where = r.queueOffset >= 0 ? `queue ${r.queueId} offset ${r.queueOffset}` : 'scheduled';
+    ctx.out.write(ctx.json ? json(res) : `sent message ${r.messageId} to topic ${r.topic} (${where})\n`);
+  });
 
   withClientOptions(message.command('get <id>').description('show the message(s) with this message id')).action(async (id: string, opts: ClientOptions) => {
     const ctx = clientContext(opts, env);
