@@ -35,6 +35,10 @@ import {
   type TopicSpec,
 } from './types.js';
 import type { AppendInput } from '../store/types.js';
+import type { EndTransactionRequest } from './api.js';
+import type { CheckBackChannel } from './transaction/check-channel.js';
+import { CHECK_MAX_TIME_TOPIC, DEFAULT_TRANSACTION_OPTIONS } from './transaction/constants.js';
+import { TransactionService, type PendingTransaction } from './transaction/transaction-service.js';
 
 /** What the broker needs from the delay-message timer service. */
 export interface DelayScheduler {
@@ -51,6 +55,7 @@ export class Broker implements BrokerApi {
   readonly topics: TopicRegistry;
   readonly groups: GroupRegistry;
   readonly pop: PopService;
+  readonly transactions: TransactionService;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly storeHost: string;
@@ -83,13 +88,34 @@ export class Broker implements BrokerApi {
       resolveGroup: (name) => this.resolveGroup(name),
       ensureDeadLetterTopic: (group) => this.ensureDeadLetterTopic(group),
     });
+    this.transactions = new TransactionService({
+      ...DEFAULT_TRANSACTION_OPTIONS,
+      ...options.transaction,
+      store: this.store,
+      configDir,
+      clock: this.clock,
+      logger: this.logger.child({ component: 'transaction' }),
+      storeHost: this.storeHost,
+      ensureCheckMaxTimeTopic: () => this.ensureCheckMaxTimeTopic(),
+    });
   }
+
+  private ensureCheckMaxTimeTopic = async (): Promise<void> => {
+    if (this.topics.get(CHECK_MAX_TIME_TOPIC)) return;
+    try {
+      // Readable by operators, not writable by users: consumers never get these messages by accident.
+      await this.topics.create({ name: CHECK_MAX_TIME_TOPIC, messageType: 'NORMAL', queueNums: 1, perm: PERM_READ }, { system: true });
+    } catch (err) {
+      if (!this.topics.get(CHECK_MAX_TIME_TOPIC)) throw err;
+    }
+  };
 
   static async open(options: BrokerOptions): Promise<Broker> {
     const broker = new Broker(options);
     await broker.topics.load();
     await broker.groups.load();
     await broker.pop.start();
+    await broker.transactions.start();
     broker.state = 'serving';
     broker.logger.info({ topics: broker.topics.list().length, groups: broker.groups.list().length }, 'broker serving');
     return broker;
@@ -102,12 +128,13 @@ export class Broker implements BrokerApi {
 
   /** Lowest commit-log offset the broker's state still needs (for store retention). */
   protectedOffset(): number {
-    return this.pop.protectedOffset();
+    return Math.min(this.pop.protectedOffset(), this.transactions.protectedOffset());
   }
 
   async close(): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     this.state = 'stopping';
+    await this.transactions.close();
     await this.pop.close();
     await this.delayScheduler?.close();
     this.state = 'stopped';
@@ -242,9 +269,6 @@ export class Broker implements BrokerApi {
     }
     const now = this.clock.now();
     validateSend(input, topic, this.limits, now);
-    if (input.messageType === 'TRANSACTION') {
-      throw new BrokerError(BrokerErrorCode.NOT_IMPLEMENTED, 'transactional messages are not supported yet');
-    }
     const queueId = input.queueId ?? this.chooseQueue(topic, input.messageGroup);
     const messageId = input.messageId ?? newMessageId(now);
     const record = toAppendInput(input, queueId, messageId, this.storeHost, now);
@@ -252,6 +276,11 @@ export class Broker implements BrokerApi {
       if (!this.delayScheduler) throw new BrokerError(BrokerErrorCode.NOT_IMPLEMENTED, 'delay messages are not supported yet');
       const { recallHandle } = await this.delayScheduler.schedule(record, input.deliveryTimestamp ?? now);
       return { messageId, topic: topic.name, queueId, queueOffset: -1, commitLogOffset: -1, transactionId: messageId, recallHandle };
+    }
+    if (input.messageType === 'TRANSACTION') {
+      // RocketMQ 5 clients expect the transaction id to equal the message id; one message per transaction.
+      const halfOffset = await this.transactions.prepare(record, messageId, input.producerGroup ?? topic.name, input.transactionCheckImmunityMs);
+      return { messageId, topic: topic.name, queueId, queueOffset: -1, commitLogOffset: halfOffset, transactionId: messageId };
     }
     const r = await this.store.append(record);
     return {
@@ -279,6 +308,21 @@ export class Broker implements BrokerApi {
     this.topics.require(topic);
     if (!this.delayScheduler) throw new BrokerError(BrokerErrorCode.NOT_IMPLEMENTED, 'delay messages are not supported yet');
     await this.delayScheduler.recall(topic, recallHandle);
+  }
+
+  // ------------------------------------------------------------------ transactions
+
+  endTransaction(request: EndTransactionRequest): Promise<void> {
+    this.checkServing();
+    return this.transactions.end(request);
+  }
+
+  listTransactions(topic?: string): PendingTransaction[] {
+    return this.transactions.listPending(topic);
+  }
+
+  setCheckBackChannel(channel: CheckBackChannel): void {
+    this.transactions.setCheckBackChannel(channel);
   }
 
   // ------------------------------------------------------------------ reads
