@@ -143,6 +143,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       storeHost: `${config.host}:${config.grpcPort}`,
       autoCreateGroups: config.autoCreateGroups,
       maxBodyBytes: config.maxBodySize,
+      transaction: config.transaction,
     });
     grpc = await startGrpcServer({ broker, host: config.host, port: config.grpcPort, logger: logger.child({ component: 'grpc' }) });
   } catch (err) {

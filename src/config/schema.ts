@@ -8,6 +8,7 @@
  * boolean or enum (so env/flag strings can be coerced), sections are strict objects with `.prefault({})`.
  */
 import { z } from 'zod';
+import { DEFAULT_TRANSACTION_OPTIONS as TX } from '../broker/transaction/constants.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -35,6 +36,17 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('commit-log retention'),
+  transaction: z
+    .strictObject({
+      checkImmunityMs: z.number().int().min(0).default(TX.checkImmunityMs).describe('half messages younger than this are not checked back'),
+      maxCheckImmunityMs: z.number().int().min(0).default(TX.maxCheckImmunityMs).describe("cap on a producer's own check immunity"),
+      checkIntervalMs: z.number().int().min(1).default(TX.checkIntervalMs).describe('minimum time between two check-backs of one half message'),
+      maxChecks: z.number().int().min(1).default(TX.maxChecks).describe('check-backs before a half message is given up'),
+      scanIntervalMs: z.number().int().min(10).default(TX.scanIntervalMs).describe('how often half messages are scanned for check-backs'),
+      maxChecksPerScan: z.number().int().min(1).default(TX.maxChecksPerScan).describe('check-backs sent per scan at most'),
+    })
+    .prefault({})
+    .describe('transactional messages: check-back timing'),
   autoCreateGroups: z.boolean().default(true).describe('create a consumer group on first use'),
   brokerName: z
     .string()
