@@ -27,6 +27,8 @@ export function registerStartCommand(program: Command, env: Env): void {
       const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
       if (Object.keys(loaded.origins).length > 0) logger.info({ from: loaded.origins }, 'config sources');
 
+      // Signals are handled from here on: one that arrives during recovery stops the broker once it is open.
+      const shutdown = new Shutdown(logger);
       // Imported here so client commands do not load the broker, store and gRPC.
       const { startBroker } = await import('../../app.js');
       let running;
@@ -37,34 +39,52 @@ export function registerStartCommand(program: Command, env: Env): void {
         logger.error({ err }, 'broker failed to start');
         throw new CliError(`cannot start broker: ${(err as Error).message}`, ExitCode.REQUEST_FAILED);
       }
-      installShutdown(running.close, logger);
-      const { grpcEndpoint: g, httpEndpoint: h } = running;
-      process.stdout.write(`apogee ready grpc=${g.host}:${g.port} http=${h.host}:${h.port} data=${running.dataDir}\n`);
+      if (!shutdown.requested) {
+        const { grpcEndpoint: g, httpEndpoint: h } = running;
+        process.stdout.write(`apogee ready grpc=${g.host}:${g.port} http=${h.host}:${h.port} data=${running.dataDir}\n`);
+      }
+      shutdown.attach(running.close);
     },
   );
 }
 
-function installShutdown(close: () => Promise<void>, logger: Logger): void {
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting without waiting for a clean shutdown');
+/** SIGINT/SIGTERM: close within the deadline and exit 0; a second signal exits at once. */
+class Shutdown {
+  requested = false;
+  private close: (() => Promise<void>) | undefined;
+
+  constructor(private readonly logger: Logger) {
+    const onSignal = (signal: NodeJS.Signals): void => this.onSignal(signal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+
+  attach(close: () => Promise<void>): void {
+    this.close = close;
+    if (this.requested) this.run();
+  }
+
+  private onSignal(signal: NodeJS.Signals): void {
+    if (this.requested) {
+      this.logger.warn({ signal }, 'second signal: exiting without waiting for a clean shutdown');
       process.exit(130);
     }
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
+    this.requested = true;
+    this.logger.info({ signal }, this.close ? 'shutting down' : 'shutting down once the broker is open');
     setTimeout(() => {
-      logger.error(`clean shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
+      this.logger.error(`clean shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
-    close().then(
+    if (this.close) this.run();
+  }
+
+  private run(): void {
+    this.close!().then(
       () => process.exit(0),
       (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
+        this.logger.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  }
 }
