@@ -3,6 +3,7 @@
  * env and flag parsing, help text and error messages never need a second list of keys.
  */
 import { z } from 'zod';
+import { ENV_PREFIX, NON_KEY_ENV } from './env.js';
 import { configSchema } from './schema.js';
 
 export type LeafKind = 'string' | 'number' | 'boolean' | 'enum';
@@ -22,12 +23,7 @@ export interface ConfigKey {
   readonly flag: string;
 }
 
-export const ENV_PREFIX = 'APOGEE_';
-
-/** APOGEE_* variables that are not config keys: the config file path and the CLI's admin URL. */
-export const ENV_CONFIG_FILE = 'APOGEE_CONFIG';
-export const ENV_ADMIN_URL = 'APOGEE_ADMIN';
-export const NON_KEY_ENV = new Set([ENV_CONFIG_FILE, ENV_ADMIN_URL]);
+export { ENV_ADMIN_URL, ENV_CONFIG_FILE, ENV_PREFIX, NON_KEY_ENV } from './env.js';
 
 const words = (s: string): string[] => s.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(' ');
 

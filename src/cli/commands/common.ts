@@ -1,6 +1,6 @@
 /** Options and helpers shared by the commands that talk to a running broker's admin API. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { ENV_ADMIN_URL } from '../../config/keys.js';
+import { ENV_ADMIN_URL } from '../../config/env.js';
 import { AdminClient, DEFAULT_ADMIN_URL } from '../admin-client.js';
 import { stdout, type Out } from '../output.js';
 

@@ -5,11 +5,12 @@ import { ConfigError, loadConfig } from '../../config/load.js';
 import { flagValues, withConfigFlags, type ConfigFlagOptions } from '../config-flags.js';
 import { CliError, ExitCode } from '../errors.js';
 import { json, stdout, table } from '../output.js';
+import { CONFIG_DESCRIPTION } from '../descriptions.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 export function registerConfigCommands(program: Command, env: Env): void {
-  const config = program.command('config').description('inspect configuration without starting a broker');
+  const config = program.command('config').description(CONFIG_DESCRIPTION);
 
   withConfigFlags(config.command('show').description('print the effective config `apogee start` would use with the same flags'))
     .option('--json', 'print JSON')

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../../config/load.js';
 import { createLogger, type Logger } from '../../util/logger.js';
 import { flagValues, withConfigFlags, type ConfigFlagOptions } from '../config-flags.js';
 import { CliError, ExitCode } from '../errors.js';
+import { START_DESCRIPTION } from '../descriptions.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -14,7 +15,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const SHUTDOWN_DEADLINE_MS = 5000;
 
 export function registerStartCommand(program: Command, env: Env): void {
-  withConfigFlags(program.command('start').description('start a broker in the foreground (logs on stderr, ready line on stdout)')).action(
+  withConfigFlags(program.command('start').description(START_DESCRIPTION)).action(
     async (opts: ConfigFlagOptions) => {
       let loaded;
       try {
