@@ -18,14 +18,11 @@ function optionFor(k: ConfigKey): Option {
   return new Option(`${k.flag} ${arg}`, `${k.description} (default ${JSON.stringify(k.defaultValue)}; env ${k.env})`);
 }
 
-const flagAttributes = new Map<string, ConfigKey>();
+/** Commander's attribute name of each key's flag (`--grpc-port` → `grpcPort`) → the key. */
+const flagAttributes: ReadonlyMap<string, ConfigKey> = new Map(CONFIG_KEYS.map((k) => [optionFor(k).attributeName(), k]));
 
 export function withConfigFlags(cmd: Command): Command {
-  for (const k of CONFIG_KEYS) {
-    const opt = optionFor(k);
-    flagAttributes.set(opt.attributeName(), k);
-    cmd.addOption(opt);
-  }
+  for (const k of CONFIG_KEYS) cmd.addOption(optionFor(k));
   return cmd
     .option('--config <file>', `JSON config file (env ${ENV_CONFIG_FILE})`)
     .option('--set <key=value>', 'set any config key, e.g. --set retention.checkIntervalMs=0 (repeatable)', (v: string, prev: string[] = []) => [...prev, v]);
