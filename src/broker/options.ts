@@ -1,3 +1,4 @@
+import type { TransactionOptions } from './transaction/constants.js';
 import type { MessageStore } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -17,6 +18,10 @@ export interface BrokerOptions {
   autoCreateGroups?: boolean;
   /** Largest accepted message body in bytes (default 4 MiB). */
   maxBodyBytes?: number;
+  /** Longest accepted delay of a DELAY message ahead of now, ms (default 24 h). */
+  maxDelayMs?: number;
+  /** Check-back timing and limits (defaults: RocketMQ's 6 s immunity, 30 s interval, 15 checks). */
+  transaction?: Partial<TransactionOptions>;
   /** Default queue count of a new topic (default 8). */
   defaultQueueNums?: number;
 }
