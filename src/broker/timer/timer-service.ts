@@ -17,6 +17,9 @@
  * the lowest pending timer's queue offset and, for ops, the op queue's length when that timer's append was
  * issued — an op for a timer is only ever appended after the timer's own append resolved, and the store assigns
  * offsets in call order, so no op needed for a timer at or above the checkpoint lies below that length.
+ * One long timer would pin that checkpoint (a 24 h timer among many short ones → replay of a day's log), so
+ * when the replay window grows past max(snapshotMinWindow, 2 × pending) the checkpoint instead names a snapshot
+ * file of all pending timers plus the queue lengths at that moment (minus appends still in flight).
  *
  * ## Exactly-once delivery across crashes
  * Delivery is: read the timer record → `deliver` (the broker appends the real copy, same UNIQ_KEY) → append the
@@ -32,13 +35,14 @@
  * `maxDeliveryAttempts`, then dropped. A failed op append after a successful delivery is retried without limit
  * (the look-up above makes the retry harmless).
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AppendInput, AppendResult, MessageStore, StoredMessage } from '../../store/types.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { BrokerError, BrokerErrorCode, isBrokerError } from '../errors.js';
 import { Prop } from '../properties.js';
 import { TimerCheckpointFile, TIMER_CHECKPOINT_VERSION, type TimerCheckpoint } from './checkpoint.js';
+import { encodeSnapshot, readSnapshot, removeOtherSnapshots, snapshotFileName, writeSnapshot } from './snapshot.js';
 import { IndexedHeap } from './indexed-heap.js';
 import { decodeRecallHandle, encodeRecallHandle } from './recall-handle.js';
 import {
@@ -77,6 +81,11 @@ export interface TimerServiceOptions {
   checkpointPath?: string;
   /** How often a changed checkpoint is written (default 1000 ms). Only affects replay length after a crash. */
   checkpointIntervalMs?: number;
+  /**
+   * Replay length (log entries) a plain checkpoint may imply before a snapshot of pending timers is written
+   * instead (default 20,000; the bar is max(this, 2 × pending)).
+   */
+  snapshotMinWindow?: number;
   /** Attempts of a failing `deliver` before the timer is dropped (default 10). */
   maxDeliveryAttempts?: number;
   /** First retry delay after a failed `deliver`, doubled per attempt (default 1000 ms). */
@@ -106,6 +115,8 @@ export interface TimerStats {
   recovered: number;
   /** Recovered timers found already delivered (real copy present) and not delivered again. */
   deduplicated: number;
+  /** Snapshot entries + timer and op consume-queue entries the last start read. */
+  replayEntries: number;
 }
 
 type EntryState = 'waiting' | 'delivering' | 'recalling' | 'done';
@@ -122,6 +133,8 @@ interface TimerEntry {
   dueAt: number;
   /** Op queue length when this timer's append was issued (see the header comment). */
   opFloor: number;
+  /** Op queue length when this timer's op append was issued (while it is in flight). */
+  finishFloor: number;
   state: EntryState;
   /** The real copy may already exist: look it up before delivering. */
   verifyFirst: boolean;
@@ -154,6 +167,12 @@ export class TimerService {
   private readonly retryMaxMs: number;
   private readonly storeHost: string;
   private readonly checkpoint: TimerCheckpointFile;
+  private readonly checkpointDir: string;
+  private readonly snapshotMinWindow: number;
+  /** The checkpoint on disk (what a restart would replay from). */
+  private current: TimerCheckpoint | undefined;
+  /** Serializes checkpoint writes (snapshot file, then checkpoint, then old snapshot removal). */
+  private checkpointChain: Promise<void> = Promise.resolve();
 
   private state: ServiceState = 'new';
   private startPromise: Promise<void> | undefined;
@@ -170,6 +189,8 @@ export class TimerService {
   });
   /** Schedules whose append is in flight: their provisional offsets hold the checkpoint back. */
   private readonly scheduling = new Set<TimerEntry>();
+  /** Timers whose op append is in flight: their finish floors hold a snapshot checkpoint's op offset back. */
+  private readonly finishing = new Set<TimerEntry>();
 
   private timer: NodeJS.Timeout | undefined;
   private timerDueAt = 0;
@@ -186,6 +207,7 @@ export class TimerService {
     retried: 0,
     recovered: 0,
     deduplicated: 0,
+    replayEntries: 0,
   };
 
   constructor(options: TimerServiceOptions) {
@@ -201,9 +223,10 @@ export class TimerService {
     this.retryInitialMs = positive('retryInitialBackoffMs', options.retryInitialBackoffMs ?? 1000);
     this.retryMaxMs = positive('retryMaxBackoffMs', options.retryMaxBackoffMs ?? 60_000);
     this.storeHost = options.storeHost ?? '';
-    this.checkpoint = new TimerCheckpointFile(
-      options.checkpointPath ?? join(options.store.dataDir, 'config', 'timerCheckpoint.json'),
-    );
+    this.snapshotMinWindow = positive('snapshotMinWindow', options.snapshotMinWindow ?? 20_000);
+    const ckPath = options.checkpointPath ?? join(options.store.dataDir, 'config', 'timerCheckpoint.json');
+    this.checkpoint = new TimerCheckpointFile(ckPath);
+    this.checkpointDir = dirname(ckPath);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -228,7 +251,7 @@ export class TimerService {
     if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
     this.checkpointTimer = undefined;
     if (this.busy > 0) await new Promise<void>((resolve) => (this.onIdle = resolve));
-    if (started) await this.checkpoint.save(() => this.snapshot());
+    if (started) await this.writeCheckpoint();
     this.state = 'closed';
   }
 
@@ -236,47 +259,71 @@ export class TimerService {
     this.state = 'starting';
     const t0 = Date.now();
     const ck = await this.checkpoint.load();
+    this.current = ck;
     const s = this.store;
-
-    // Ops first: which timers at or above the checkpoint are already finished.
+    const timerMax = s.maxQueueOffset(TIMER_TOPIC, TIMER_QUEUE_ID);
     const opStart = clamp(ck?.opQueueOffset ?? 0, s.minQueueOffset(TIMER_OP_TOPIC, TIMER_OP_QUEUE_ID), s.maxQueueOffset(TIMER_OP_TOPIC, TIMER_OP_QUEUE_ID));
+    const timerStart = clamp(ck?.timerQueueOffset ?? 0, s.minQueueOffset(TIMER_TOPIC, TIMER_QUEUE_ID), timerMax);
+    const found = new Map<number, TimerEntry>();
+
+    // 1. Timers pending at the snapshot (if the checkpoint has one). Entries past the log's end are dropped: the
+    //    store lost that tail (power loss in async flush mode), and their offsets will be reused.
+    let fromSnapshot = 0;
+    if (ck?.snapshot !== undefined) {
+      const logEnd = s.stats().commitLogMaxOffset;
+      for (const se of await readSnapshot(this.checkpointDir, ck.snapshot)) {
+        if (se.queueOffset >= timerMax || se.timerId >= logEnd) continue;
+        found.set(se.timerId, newEntry(se.timerId, se.queueOffset, se.deliverAt, opStart));
+        fromSnapshot++;
+      }
+    }
+
+    // 2. Ops since the checkpoint: timers finished since.
     const finished = new Set<number>();
     let opsRead = 0;
     for (let next = opStart; ; ) {
       const entries = await s.readQueue(TIMER_OP_TOPIC, TIMER_OP_QUEUE_ID, next, REPLAY_BATCH);
       if (entries.length === 0) break;
-      for (const e of entries) finished.add(e.tagsCode);
+      for (const e of entries) {
+        finished.add(e.tagsCode);
+        found.delete(e.tagsCode);
+      }
       opsRead += entries.length;
       next = (entries[entries.length - 1] as { queueOffset: number }).queueOffset + 1;
     }
 
-    const now = this.clock.now();
-    const timerStart = clamp(ck?.timerQueueOffset ?? 0, s.minQueueOffset(TIMER_TOPIC, TIMER_QUEUE_ID), s.maxQueueOffset(TIMER_TOPIC, TIMER_QUEUE_ID));
+    // 3. Timers scheduled since the checkpoint, unless finished.
     let timersRead = 0;
     for (let next = timerStart; ; ) {
       const entries = await s.readQueue(TIMER_TOPIC, TIMER_QUEUE_ID, next, REPLAY_BATCH);
       if (entries.length === 0) break;
       for (const ce of entries) {
-        if (finished.has(ce.commitLogOffset) || this.pending.has(ce.commitLogOffset)) continue;
+        if (finished.has(ce.commitLogOffset) || found.has(ce.commitLogOffset)) continue;
         const deliverAt = await this.deliverAtOf(ce.commitLogOffset, ce.tagsCode);
         if (deliverAt === undefined) continue;
-        const entry = newEntry(ce.commitLogOffset, ce.queueOffset, deliverAt, opStart);
-        // Due already: it may have been delivered just before the crash, without its op record.
-        entry.verifyFirst = deliverAt <= now;
-        this.insert(entry);
+        found.set(ce.commitLogOffset, newEntry(ce.commitLogOffset, ce.queueOffset, deliverAt, opStart));
       }
       timersRead += entries.length;
       next = (entries[entries.length - 1] as { queueOffset: number }).queueOffset + 1;
+    }
+
+    const now = this.clock.now();
+    for (const entry of found.values()) {
+      // Due already: it may have been delivered just before the crash, without its op record.
+      entry.verifyFirst = entry.deliverAt <= now;
+      this.insert(entry);
     }
     this.counters.recovered = this.pending.size;
 
     // Write at once: if the store lost its tail (power loss, async flush) the old checkpoint may point past new
     // timers' offsets; the fresh one is computed from what actually exists.
-    await this.checkpoint.save(() => this.snapshot());
+    await this.writeCheckpoint();
+    await removeOtherSnapshots(this.checkpointDir, this.current?.snapshot); // leftovers of a crash mid-write
+    this.counters.replayEntries = fromSnapshot + timersRead + opsRead;
     if (this.closePromise) return;
     this.state = 'running';
     this.logger.info(
-      { pending: this.pending.size, timersRead, opsRead, fromTimerOffset: timerStart, fromOpOffset: opStart, ms: Date.now() - t0 },
+      { pending: this.pending.size, fromSnapshot, timersRead, opsRead, fromTimerOffset: timerStart, fromOpOffset: opStart, ms: Date.now() - t0 },
       'timer service started',
     );
     this.pump();
@@ -526,7 +573,13 @@ export class TimerService {
 
   /** Durably marks a timer finished, then forgets it. */
   private async finish(e: TimerEntry, kind: TimerOpKind, realTopic: string): Promise<void> {
-    await this.store.append(toOpAppendInput(e.timerId, kind, realTopic, this.clock.now(), this.storeHost));
+    e.finishFloor = this.store.maxQueueOffset(TIMER_OP_TOPIC, TIMER_OP_QUEUE_ID);
+    this.finishing.add(e);
+    try {
+      await this.store.append(toOpAppendInput(e.timerId, kind, realTopic, this.clock.now(), this.storeHost));
+    } finally {
+      this.finishing.delete(e);
+    }
     e.state = 'done';
     this.pending.delete(e.timerId);
     this.byOffset.remove(e);
@@ -539,20 +592,66 @@ export class TimerService {
 
   // ---------------------------------------------------------------- checkpoint
 
-  private snapshot(): TimerCheckpoint {
+  /**
+   * Decides (synchronously, so it is one consistent cut) what the next checkpoint is: plain offsets, the current
+   * snapshot checkpoint kept as is, or a new snapshot. Appends in flight hold both offsets back.
+   */
+  private planCheckpoint(): { ck: TimerCheckpoint; snapshot?: Buffer } | undefined {
     const s = this.store;
-    let timerQueueOffset = s.maxQueueOffset(TIMER_TOPIC, TIMER_QUEUE_ID);
-    let opQueueOffset = s.maxQueueOffset(TIMER_OP_TOPIC, TIMER_OP_QUEUE_ID);
-    const low = this.byOffset.peek();
-    if (low !== undefined) {
-      timerQueueOffset = Math.min(timerQueueOffset, low.queueOffset);
-      opQueueOffset = Math.min(opQueueOffset, low.opFloor);
-    }
+    const timerMax = s.maxQueueOffset(TIMER_TOPIC, TIMER_QUEUE_ID);
+    const opMax = s.maxQueueOffset(TIMER_OP_TOPIC, TIMER_OP_QUEUE_ID);
+    let inflightTimer = timerMax;
+    let inflightOp = opMax;
     for (const f of this.scheduling) {
-      timerQueueOffset = Math.min(timerQueueOffset, f.queueOffset);
-      opQueueOffset = Math.min(opQueueOffset, f.opFloor);
+      inflightTimer = Math.min(inflightTimer, f.queueOffset);
+      inflightOp = Math.min(inflightOp, f.opFloor);
     }
-    return { version: TIMER_CHECKPOINT_VERSION, timerQueueOffset, opQueueOffset, savedAt: this.clock.now() };
+    const low = this.byOffset.peek();
+    const plain: TimerCheckpoint = {
+      version: TIMER_CHECKPOINT_VERSION,
+      timerQueueOffset: low === undefined ? inflightTimer : Math.min(inflightTimer, low.queueOffset),
+      opQueueOffset: low === undefined ? inflightOp : Math.min(inflightOp, low.opFloor),
+      savedAt: this.clock.now(),
+    };
+    const bar = Math.max(this.snapshotMinWindow, 2 * this.pending.size);
+    const plainCost = timerMax - plain.timerQueueOffset + (opMax - plain.opQueueOffset);
+    if (plainCost <= bar) return { ck: plain };
+    const cur = this.current;
+    if (cur?.snapshot !== undefined) {
+      const curCost = (cur.snapshotCount ?? 0) + (timerMax - cur.timerQueueOffset) + (opMax - cur.opQueueOffset);
+      if (curCost <= 2 * bar) return undefined; // the one on disk is still good enough
+    }
+    let opFloor = inflightOp;
+    for (const f of this.finishing) opFloor = Math.min(opFloor, f.finishFloor);
+    const seq = (cur?.snapshot !== undefined ? Number(cur.snapshot.split('.')[1]) : 0) + 1;
+    const ck: TimerCheckpoint = {
+      version: TIMER_CHECKPOINT_VERSION,
+      timerQueueOffset: inflightTimer,
+      opQueueOffset: opFloor,
+      snapshot: snapshotFileName(seq),
+      snapshotCount: this.pending.size,
+      savedAt: plain.savedAt,
+    };
+    return { ck, snapshot: encodeSnapshot(this.pending.values(), this.pending.size) };
+  }
+
+  /** Writes the checkpoint now (serialized with other writes); a stale one on disk stays safe meanwhile. */
+  private writeCheckpoint(): Promise<void> {
+    const run = async (): Promise<void> => {
+      this.dirty = false;
+      const plan = this.planCheckpoint();
+      if (plan === undefined) return;
+      if (plan.snapshot !== undefined) await writeSnapshot(this.checkpointDir, plan.ck.snapshot as string, plan.snapshot);
+      await this.checkpoint.save(() => plan.ck);
+      const previous = this.current;
+      this.current = plan.ck;
+      if (previous?.snapshot !== undefined && previous.snapshot !== plan.ck.snapshot) {
+        await removeOtherSnapshots(this.checkpointDir, plan.ck.snapshot);
+      }
+    };
+    const p = this.checkpointChain.then(run);
+    this.checkpointChain = p.catch(() => {});
+    return p;
   }
 
   private markDirty(): void {
@@ -564,10 +663,8 @@ export class TimerService {
   private readonly onCheckpointTimer = (): void => {
     this.checkpointTimer = undefined;
     if (!this.dirty || this.state !== 'running') return;
-    this.dirty = false;
     this.busy++;
-    this.checkpoint
-      .save(() => this.snapshot())
+    this.writeCheckpoint()
       .catch((err: unknown) => {
         this.dirty = true;
         this.logger.error({ err: errorText(err) }, 'cannot write timer checkpoint');
@@ -600,6 +697,7 @@ function newEntry(timerId: number, queueOffset: number, deliverAt: number, opFlo
     deliverAt,
     dueAt: deliverAt,
     opFloor,
+    finishFloor: 0,
     state: 'waiting',
     verifyFirst: false,
     attempts: 0,

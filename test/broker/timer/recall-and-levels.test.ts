@@ -36,3 +36,19 @@ test('garbage recall handles are BAD_REQUEST', () => {
   }
   assert.throws(() => decodeRecallHandle(undefined), (e: unknown) => e instanceof BrokerError && e.code === 'BAD_REQUEST');
 });
+
+test('timer snapshots round-trip and detect damage', async () => {
+  const { encodeSnapshot, decodeSnapshot } = await import('../../../src/broker/timer/snapshot.js');
+  const entries = [
+    { timerId: 0, queueOffset: 0, deliverAt: 1 },
+    { timerId: 2 ** 45, queueOffset: 77, deliverAt: 1_700_000_000_000 },
+  ];
+  const buf = encodeSnapshot(entries, entries.length);
+  assert.deepEqual(decodeSnapshot(buf, 'x'), entries);
+  assert.deepEqual(decodeSnapshot(encodeSnapshot([], 0), 'x'), []);
+  const flipped = Buffer.from(buf);
+  flipped[20] = (flipped[20] as number) ^ 1;
+  assert.throws(() => decodeSnapshot(flipped, 'x'), /checksum/);
+  assert.throws(() => decodeSnapshot(buf.subarray(0, buf.length - 1), 'x'), /size/);
+  assert.throws(() => decodeSnapshot(Buffer.alloc(30), 'x'), /magic/);
+});

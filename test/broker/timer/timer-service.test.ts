@@ -293,3 +293,39 @@ test('lifecycle: not before start, not after close; protectedOffset follows the 
     await rig.destroy();
   }
 });
+
+test('a long pending timer does not make restarts replay everything after it (snapshot checkpoint)', async () => {
+  const rig = await Rig.create();
+  const opts = { snapshotMinWindow: 8, checkpointIntervalMs: 10 };
+  try {
+    let svc = await rig.open(opts);
+    const long = await svc.schedule(message('S', 'long'), Date.now() + 60_000);
+    const now = Date.now();
+    await Promise.all(Array.from({ length: 40 }, (_, i) => svc.schedule(message('S', `short${i}`), now - 100 + i)));
+    await waitFor(() => svc.pendingCount() === 1, 3000, 'the short timers delivered');
+    const ckPath = join(rig.dir, 'config', 'timerCheckpoint.json');
+    const readCk = async (): Promise<Record<string, unknown>> => JSON.parse(await readFile(ckPath, 'utf8')) as Record<string, unknown>;
+    let ck: Record<string, unknown> = {};
+    const deadline = Date.now() + 3000;
+    while (typeof ck['snapshot'] !== 'string' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+      ck = await readCk();
+    }
+    assert.equal(typeof ck['snapshot'], 'string', 'checkpoint names a snapshot');
+    assert.equal(ck['timerQueueOffset'] !== 0, true, 'and no longer starts at the long timer');
+    await rig.close();
+
+    svc = await rig.open(opts);
+    assert.equal(svc.pendingCount(), 1);
+    const replayed = svc.stats().replayEntries;
+    assert.ok(replayed <= 1 + 2 * 8 * 2, `replayed ${replayed} entries; a plain checkpoint would need 81`);
+    await svc.recall('S', long.recallHandle); // the snapshot entry is a full pending timer
+    assert.equal(svc.pendingCount(), 0);
+    await rig.close();
+    svc = await rig.open(opts);
+    assert.equal(svc.pendingCount(), 0, 'the recall of a snapshot entry is durable');
+    assert.equal(rig.deliveries.length, 40);
+  } finally {
+    await rig.destroy();
+  }
+});
