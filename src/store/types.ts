@@ -85,6 +85,10 @@ export interface RecoveryReport {
   /** Derived files (consume queues, indexes) that were rebuilt from the commit log. */
   rebuilt: string[];
   durationMs: number;
+  /** Commit-log offset the integrity scan started at (records from there on had their CRCs checked). */
+  scannedFrom?: number;
+  /** Records whose consume-queue entries (and index keys) were rebuilt from the commit log at open. */
+  redispatchedRecords?: number;
 }
 
 export interface RetentionOptions {
@@ -126,6 +130,22 @@ export interface StoreOptions {
   logger: Logger;
   clock?: Clock;
   metrics?: StoreMetricsSink;
+  /** Entries per consume-queue file (default 300,000 = 6 MB, as RocketMQ); fixed when the data dir is created. */
+  consumeQueueEntriesPerFile?: number;
+  /** Hash slots per index file (default 2^19). */
+  indexSlotCount?: number;
+  /** Entries per index file before it is sealed (default 2^21). */
+  indexMaxEntries?: number;
+  /** How often consume queues are flushed (fdatasync) and the checkpoint written, ms (default 1000). */
+  checkpointIntervalMs?: number;
+  /** How often the in-memory index is snapshotted to disk, ms (default 10,000). */
+  indexSnapshotIntervalMs?: number;
+  /** Bytes of appends waiting to be written before `append` callers wait (backpressure; default 64 MiB). */
+  maxPendingAppendBytes?: number;
+  /** Recent commit-log bytes kept in memory for reads (default 16 MiB). */
+  tailCacheBytes?: number;
+  /** Disk-use probe for retention, 0..1 (default: `fs.statfs` of the data dir). Tests inject pressure here. */
+  diskUsage?: (dataDir: string) => Promise<number>;
 }
 
 export interface StoreStats {
@@ -152,8 +172,12 @@ export interface MessageStore {
   readonly recovery: RecoveryReport;
   /** Resolves once the record is durable per the flush mode (sync: after fdatasync; async: after write). */
   append(input: AppendInput): Promise<AppendResult>;
-  /** Reads the record at a commit-log offset; undefined when the offset was deleted by retention. */
-  read(commitLogOffset: number): Promise<StoredMessage | undefined>;
+  /**
+   * Reads the record at a commit-log offset; undefined when the offset was deleted by retention. `size` (from a
+   * consume-queue entry) saves a header read. Throws StoreError BAD_OFFSET when no record starts there, CORRUPT
+   * when its checksum fails.
+   */
+  read(commitLogOffset: number, size?: number): Promise<StoredMessage | undefined>;
   /** Consume-queue entries of a queue from `fromOffset`, at most `maxCount` (fewer at the end of the queue). */
   readQueue(topic: string, queueId: number, fromOffset: number, maxCount: number): Promise<ConsumeQueueEntry[]>;
   /** Lowest queue offset still readable (raises when retention deletes segments). */
