@@ -5,8 +5,8 @@
  * - `schedule <json [{body, delayMs}]> <json [body to recall]>`: schedules, recalls, prints `ready <json>`.
  * - `hang`: schedules one past-due message whose delivery writes the real copy, prints `copied` and never
  *   finishes (so the op record is never written).
- * - `burst <count> <spreadMs>`: schedules `count` messages due over the next `spreadMs`, prints `ready` and
- *   `delivered <body>` per delivery.
+ * - `burst <count> <spreadMs>`: schedules one message due in a minute and `count` messages due over the next
+ *   `spreadMs`, prints `ready` and `delivered <body>` per delivery.
  */
 import { silentLogger } from '../../../src/util/logger.js';
 import { TimerService, toRealAppendInput } from '../../../src/broker/timer/index.js';
@@ -32,7 +32,9 @@ async function main(): Promise<void> {
       await new Promise<never>(() => {});
     };
   }
-  const svc = new TimerService({ store, logger: silentLogger(), deliver });
+  // burst: tiny snapshot bar and frequent checkpoints, so the crash lands among snapshot writes.
+  const tuning = mode === 'burst' ? { snapshotMinWindow: 16, checkpointIntervalMs: 5 } : {};
+  const svc = new TimerService({ store, logger: silentLogger(), deliver, ...tuning });
   await svc.start();
   const now = Date.now();
   if (mode === 'schedule') {
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
   } else if (mode === 'burst') {
     const count = Number(a1);
     const spread = Number(a2);
+    await svc.schedule(message('K', 'long'), now + 60_000); // pins a plain checkpoint: snapshots take over
     await Promise.all(Array.from({ length: count }, (_, i) => svc.schedule(message('K', `m${i}`), now + Math.floor((i * spread) / count))));
     say('ready');
   } else {

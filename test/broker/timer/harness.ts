@@ -7,14 +7,11 @@ import type { AppendInput, MessageStore, StoredMessage } from '../../../src/stor
 import { silentLogger } from '../../../src/util/logger.js';
 import { Prop } from '../../../src/broker/properties.js';
 import { TimerService, toRealAppendInput, type TimerServiceOptions } from '../../../src/broker/timer/index.js';
-import { memoryStore, newMemoryData, type MemoryData } from './memory-store.js';
+import { openMessageStore } from '../../../src/store/index.js';
 
-const memory = new Map<string, MemoryData>();
-
-export async function openTestStore(dataDir: string): Promise<MessageStore> {
-  let data = memory.get(dataDir);
-  if (!data) memory.set(dataDir, (data = newMemoryData()));
-  return memoryStore(dataDir, data);
+/** The real store, sync flush (a resolved append is on disk), small segments. */
+export function openTestStore(dataDir: string): Promise<MessageStore> {
+  return openMessageStore({ dataDir, flushMode: 'sync', segmentSize: 8 * 1024 * 1024, logger: silentLogger() });
 }
 
 export interface Delivery {
@@ -97,7 +94,6 @@ export class Rig {
 
   async destroy(): Promise<void> {
     await this.close();
-    memory.delete(this.dir);
     await rm(this.dir, { recursive: true, force: true });
   }
 
@@ -111,6 +107,15 @@ export class Rig {
       if (m) out.push(m);
     }
     return out;
+  }
+}
+
+/** Like waitFor with an async condition. */
+export async function waitForAsync(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
