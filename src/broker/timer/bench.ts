@@ -21,6 +21,8 @@ export interface TimerBenchOptions {
   concurrency?: number;
   bodyBytes?: number;
   flushMode?: FlushMode;
+  /** Passed to the service (default: the service's default). */
+  maxConcurrentDeliveries?: number;
 }
 
 export interface TimerBenchResult {
@@ -53,6 +55,7 @@ export async function timerBench(options: TimerBenchOptions = {}): Promise<Timer
   const svc = new TimerService({
     store,
     logger: silentLogger(),
+    ...(options.maxConcurrentDeliveries !== undefined ? { maxConcurrentDeliveries: options.maxConcurrentDeliveries } : {}),
     deliver: async (rec) => {
       const due = Number(rec.properties[Prop.TIMER_DELIVER_MS]);
       if (Date.now() < due) early++;

@@ -73,7 +73,11 @@ export interface TimerServiceOptions {
   deliver(timerRecord: StoredMessage): Promise<void>;
   /** Largest accepted distance of a delivery time into the future (default 24 h). */
   maxDelayMs?: number;
-  /** Timers being delivered at once (default 64); due timers beyond wait their turn. */
+  /**
+   * Timers being delivered at once (default 256); due timers beyond wait their turn. Each delivery is two
+   * durable appends in a row, so with group commit this is what sets delivery throughput; it also bounds the
+   * record bodies held in memory (× the store's max message size in the worst case).
+   */
   maxConcurrentDeliveries?: number;
   /** Pending timers accepted before `schedule` answers TOO_MANY_REQUESTS (default 1,000,000). */
   maxPending?: number;
@@ -216,7 +220,7 @@ export class TimerService {
     this.clock = options.clock ?? systemClock;
     this.deliver = options.deliver;
     this.maxDelayMs = positive('maxDelayMs', options.maxDelayMs ?? 24 * HOUR);
-    this.maxConcurrent = positive('maxConcurrentDeliveries', options.maxConcurrentDeliveries ?? 64);
+    this.maxConcurrent = positive('maxConcurrentDeliveries', options.maxConcurrentDeliveries ?? 256);
     this.maxPending = positive('maxPending', options.maxPending ?? 1_000_000);
     this.checkpointIntervalMs = positive('checkpointIntervalMs', options.checkpointIntervalMs ?? 1000);
     this.maxAttempts = positive('maxDeliveryAttempts', options.maxDeliveryAttempts ?? 10);
