@@ -10,7 +10,7 @@ export type { ApogeeConfig, ApogeeConfigInput, ConfigKey, ConfigProblem, FlagVal
 export { HTTP_STATUS_BY_BROKER_CODE } from './admin/index.js';
 export type { BrokerMetrics, Endpoint, ErrorBody, LifecycleState, StatusReport } from './admin/index.js';
 
-export { Broker, type DelayScheduler } from './broker/broker.js';
+export { Broker } from './broker/broker.js';
 export type { BrokerApi } from './broker/api.js';
 export type { BrokerOptions } from './broker/options.js';
 export { BrokerError, BrokerErrorCode, isBrokerError } from './broker/errors.js';

@@ -34,18 +34,11 @@ import {
   type TopicDescription,
   type TopicSpec,
 } from './types.js';
-import type { AppendInput } from '../store/types.js';
+import { TimerService, toRealAppendInput } from './timer/index.js';
 import type { EndTransactionRequest } from './api.js';
 import type { CheckBackChannel } from './transaction/check-channel.js';
 import { CHECK_MAX_TIME_TOPIC, DEFAULT_TRANSACTION_OPTIONS } from './transaction/constants.js';
 import { TransactionService, type PendingTransaction } from './transaction/transaction-service.js';
-
-/** What the broker needs from the delay-message timer service. */
-export interface DelayScheduler {
-  schedule(input: AppendInput, deliverAt: number): Promise<{ recallHandle: string }>;
-  recall(topic: string, recallHandle: string): Promise<void>;
-  close(): Promise<void>;
-}
 
 export const DLQ_PREFIX = '%DLQ%';
 
@@ -62,7 +55,7 @@ export class Broker implements BrokerApi {
   private readonly autoCreateGroups: boolean;
   private readonly limits: SendLimits;
   private readonly roundRobin = new Map<string, number>();
-  private delayScheduler: DelayScheduler | undefined;
+  readonly timers: TimerService;
 
   private constructor(options: BrokerOptions) {
     this.store = options.store;
@@ -87,6 +80,22 @@ export class Broker implements BrokerApi {
       requireTopic: (name) => this.requireTopicForRead(name),
       resolveGroup: (name) => this.resolveGroup(name),
       ensureDeadLetterTopic: (group) => this.ensureDeadLetterTopic(group),
+    });
+    this.timers = new TimerService({
+      store: this.store,
+      clock: this.clock,
+      logger: this.logger.child({ component: 'timer' }),
+      maxDelayMs: this.limits.maxDelayMs,
+      storeHost: this.storeHost,
+      checkpointPath: join(configDir, 'timerCheckpoint.json'),
+      deliver: async (timerRecord) => {
+        const real = toRealAppendInput(timerRecord);
+        if (!this.topics.get(real.topic)) {
+          // Not retriable: the topic was deleted while the message waited.
+          throw new BrokerError(BrokerErrorCode.TOPIC_NOT_FOUND, `topic '${real.topic}' was deleted before the delayed message was due`);
+        }
+        await this.store.append(real);
+      },
     });
     this.transactions = new TransactionService({
       ...DEFAULT_TRANSACTION_OPTIONS,
@@ -116,19 +125,15 @@ export class Broker implements BrokerApi {
     await broker.groups.load();
     await broker.pop.start();
     await broker.transactions.start();
+    await broker.timers.start();
     broker.state = 'serving';
     broker.logger.info({ topics: broker.topics.list().length, groups: broker.groups.list().length }, 'broker serving');
     return broker;
   }
 
-  /** Plugs in the delay-message timer service (DELAY sends are refused without one). */
-  setDelayScheduler(scheduler: DelayScheduler): void {
-    this.delayScheduler = scheduler;
-  }
-
   /** Lowest commit-log offset the broker's state still needs (for store retention). */
   protectedOffset(): number {
-    return Math.min(this.pop.protectedOffset(), this.transactions.protectedOffset());
+    return Math.min(this.pop.protectedOffset(), this.transactions.protectedOffset(), this.timers.protectedOffset());
   }
 
   async close(): Promise<void> {
@@ -136,7 +141,7 @@ export class Broker implements BrokerApi {
     this.state = 'stopping';
     await this.transactions.close();
     await this.pop.close();
-    await this.delayScheduler?.close();
+    await this.timers.close();
     this.state = 'stopped';
   }
 
@@ -273,9 +278,8 @@ export class Broker implements BrokerApi {
     const messageId = input.messageId ?? newMessageId(now);
     const record = toAppendInput(input, queueId, messageId, this.storeHost, now);
     if (input.messageType === 'DELAY') {
-      if (!this.delayScheduler) throw new BrokerError(BrokerErrorCode.NOT_IMPLEMENTED, 'delay messages are not supported yet');
-      const { recallHandle } = await this.delayScheduler.schedule(record, input.deliveryTimestamp ?? now);
-      return { messageId, topic: topic.name, queueId, queueOffset: -1, commitLogOffset: -1, transactionId: messageId, recallHandle };
+      const r = await this.timers.schedule(record, input.deliveryTimestamp ?? now);
+      return { messageId, topic: topic.name, queueId, queueOffset: -1, commitLogOffset: r.commitLogOffset, transactionId: messageId, recallHandle: r.recallHandle };
     }
     if (input.messageType === 'TRANSACTION') {
       // RocketMQ 5 clients expect the transaction id to equal the message id; one message per transaction.
@@ -306,8 +310,7 @@ export class Broker implements BrokerApi {
   async recall(topic: string, recallHandle: string): Promise<void> {
     this.checkServing();
     this.topics.require(topic);
-    if (!this.delayScheduler) throw new BrokerError(BrokerErrorCode.NOT_IMPLEMENTED, 'delay messages are not supported yet');
-    await this.delayScheduler.recall(topic, recallHandle);
+    await this.timers.recall(topic, recallHandle);
   }
 
   // ------------------------------------------------------------------ transactions

@@ -256,3 +256,30 @@ describe('long polling', () => {
     }
   });
 });
+
+describe('delay messages through the broker', () => {
+  it('delivers at the delivery time, not before, keeps the message id, and honours recall', async () => {
+    const fx = await openBrokerFixture();
+    try {
+      await fx.broker.createTopic({ name: 'Dl', messageType: 'DELAY', queueNums: 1 });
+      const recv = () => fx.broker.receive({ group: 'gDl', topic: 'Dl', maxMessages: 8, invisibleDurationMs: 10_000, pollTimeoutMs: 0 });
+      await recv();
+      const at = Date.now() + 400;
+      const sent = await fx.broker.send({ topic: 'Dl', body: Buffer.from('later'), messageType: 'DELAY', deliveryTimestamp: at });
+      const recalled = await fx.broker.send({ topic: 'Dl', body: Buffer.from('never'), messageType: 'DELAY', deliveryTimestamp: at });
+      assert.ok(sent.recallHandle);
+      await fx.broker.recall('Dl', recalled.recallHandle!);
+      assert.equal((await recv()).length, 0, 'not before its time');
+      const got = await fx.broker.receive({ group: 'gDl', topic: 'Dl', maxMessages: 8, invisibleDurationMs: 10_000, pollTimeoutMs: 3000 });
+      const arrived = Date.now();
+      assert.deepEqual(got.map((m) => m.body.toString()), ['later']);
+      assert.ok(arrived >= at, 'early delivery');
+      assert.equal(got[0]?.messageId, sent.messageId);
+      assert.equal(got[0]?.deliveryTimestamp, at);
+      assert.equal(got[0]?.messageType, 'DELAY');
+      await assert.rejects(fx.broker.recall('Dl', sent.recallHandle!), (e: unknown) => isBrokerError(e));
+    } finally {
+      await fx.close();
+    }
+  });
+});
