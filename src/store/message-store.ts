@@ -157,7 +157,7 @@ export class DefaultMessageStore implements MessageStore {
   private intakeHead = 0;
   private pendingBytes = 0;
   private spaceWaiters: Array<() => void> = [];
-  private readonly controls: Array<() => void> = [];
+  private readonly controls: Array<{ run: () => void; reject: (err: unknown) => void }> = [];
   private looping = false;
   private loopScheduled = false;
   private flushRequested = false;
@@ -178,6 +178,8 @@ export class DefaultMessageStore implements MessageStore {
   private appendCount = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private closing: Promise<void> | undefined;
+  /** Set once close has released files and handles: reads fail from then on. */
+  private released = false;
 
   private constructor(
     private readonly opts: Resolved,
@@ -316,6 +318,11 @@ export class DefaultMessageStore implements MessageStore {
     this.kick();
   }
 
+  /** Reads work while open, closing and failed (the files are there); not after close released them. */
+  private checkReadable(): void {
+    if (this.released) throw new StoreError(StoreErrorCode.CLOSED, `store ${this.dataDir} is closed`);
+  }
+
   private unavailable(): StoreError {
     if (this.failure) return this.failure;
     return new StoreError(StoreErrorCode.CLOSED, `store ${this.dataDir} is ${this.state === 'open' ? 'open' : 'closed or closing'}`);
@@ -334,17 +341,19 @@ export class DefaultMessageStore implements MessageStore {
     this.looping = true;
     try {
       while (this.state !== 'failed') {
-        if (this.controls.length > 0) {
-          (this.controls.shift() as () => void)();
+        const control = this.controls.shift();
+        if (control !== undefined) {
+          control.run();
+          continue;
+        }
+        // The async-mode flush goes before more writes, so a steady stream of appends cannot starve it.
+        if (this.flushRequested) {
+          this.flushRequested = false;
+          await this.flushCommitLog();
           continue;
         }
         if (this.intakeHead < this.intake.length) {
           await this.writeBatch();
-          continue;
-        }
-        if (this.flushRequested) {
-          this.flushRequested = false;
-          await this.flushCommitLog();
           continue;
         }
         break;
@@ -383,14 +392,21 @@ export class DefaultMessageStore implements MessageStore {
         rolled = true;
         break;
       }
-      const q = this.table.getOrCreate(req.input.topic, req.input.queueId);
-      req.queue = q;
-      req.queueOffset = q.assignedOffset++;
-      req.commitLogOffset = base + pos;
-      pos = encodeRecord(buf, pos, req.input, req.size, req.queueOffset, req.commitLogOffset, now, req.tagsCode);
-      batch.push(req);
       this.intakeHead++;
       taken += req.size;
+      const q = this.table.getOrCreate(req.input.topic, req.input.queueId);
+      req.queue = q;
+      req.queueOffset = q.assignedOffset;
+      req.commitLogOffset = base + pos;
+      try {
+        pos = encodeRecord(buf, pos, req.input, req.size, req.queueOffset, req.commitLogOffset, now, req.tagsCode);
+      } catch (err) {
+        // The caller changed the input after `append` measured it: refuse that append alone.
+        req.reject(new StoreError(StoreErrorCode.BAD_INPUT, `append: the input changed while the append was pending (${(err as Error).message})`));
+        continue;
+      }
+      q.assignedOffset++;
+      batch.push(req);
     }
     if (this.intakeHead > 1024 && this.intakeHead * 2 > this.intake.length) {
       this.intake.splice(0, this.intakeHead);
@@ -483,18 +499,24 @@ export class DefaultMessageStore implements MessageStore {
     this.intakeHead = 0;
     this.pendingBytes = 0;
     this.wakeSpaceWaiters();
+    for (const c of this.controls.splice(0)) c.reject(this.failure);
   }
 
   /** Runs `fn` in the writer loop between batches (so no batch is half dispatched when it runs). */
   private control<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.controls.push(() => {
+      if (this.state === 'failed') {
+        reject(this.unavailable());
+        return;
+      }
+      const run = (): void => {
         try {
           resolve(fn());
         } catch (err) {
           reject(err);
         }
-      });
+      };
+      this.controls.push({ run, reject });
       this.kick();
     });
   }
@@ -502,6 +524,11 @@ export class DefaultMessageStore implements MessageStore {
   // ================================================================ reads
 
   read(commitLogOffset: number, size?: number): Promise<StoredMessage | undefined> {
+    try {
+      this.checkReadable();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (size !== undefined && (!Number.isInteger(size) || size < FIXED_SIZE)) {
       return Promise.reject(new StoreError(StoreErrorCode.BAD_INPUT, `read: size must be an integer >= ${FIXED_SIZE}, got ${size}`));
     }
@@ -509,6 +536,7 @@ export class DefaultMessageStore implements MessageStore {
   }
 
   async readQueue(topic: string, queueId: number, fromOffset: number, maxCount: number): Promise<ConsumeQueueEntry[]> {
+    this.checkReadable();
     checkQueueArgs('readQueue', topic, queueId);
     checkNonNegative('readQueue', 'fromOffset', fromOffset);
     checkNonNegative('readQueue', 'maxCount', maxCount);
@@ -525,6 +553,7 @@ export class DefaultMessageStore implements MessageStore {
   }
 
   async queueOffsetByTime(topic: string, queueId: number, timestamp: number): Promise<number> {
+    this.checkReadable();
     checkQueueArgs('queueOffsetByTime', topic, queueId);
     if (typeof timestamp !== 'number' || Number.isNaN(timestamp)) {
       throw new StoreError(StoreErrorCode.BAD_INPUT, `queueOffsetByTime: timestamp must be a number, got ${String(timestamp)}`);
@@ -550,6 +579,7 @@ export class DefaultMessageStore implements MessageStore {
   }
 
   async queryByKey(topic: string, key: string, maxCount: number): Promise<StoredMessage[]> {
+    this.checkReadable();
     checkTopicName(topic, 'queryByKey: topic');
     if (typeof key !== 'string' || key.length === 0) throw new StoreError(StoreErrorCode.BAD_INPUT, 'queryByKey: key must be a non-empty string');
     checkNonNegative('queryByKey', 'maxCount', maxCount);
@@ -559,6 +589,7 @@ export class DefaultMessageStore implements MessageStore {
   }
 
   async queryByUniqKey(uniqKey: string, maxCount: number): Promise<StoredMessage[]> {
+    this.checkReadable();
     if (typeof uniqKey !== 'string' || uniqKey.length === 0) throw new StoreError(StoreErrorCode.BAD_INPUT, 'queryByUniqKey: uniqKey must be a non-empty string');
     checkNonNegative('queryByUniqKey', 'maxCount', maxCount);
     if (maxCount === 0) return [];
@@ -760,7 +791,6 @@ export class DefaultMessageStore implements MessageStore {
       try {
         await this.commitLog.sync();
         await this.serial(() => this.flushDerived(true));
-        await this.writeCheckpointNow(this.dispatchedTo, true);
       } catch (err) {
         clean = false;
         this.logger.error({ err }, 'store: close could not flush; the next open will run crash recovery');
@@ -768,6 +798,7 @@ export class DefaultMessageStore implements MessageStore {
     } else {
       await this.derivedChain;
     }
+    this.released = true;
     await this.commitLog.close();
     await this.cqPool.close();
     if (clean) {

@@ -137,14 +137,22 @@ describe('store: append and read', () => {
       }
       assert.equal(store.stats().appendCount, 0);
       assert.equal(store.stats().commitLogMaxOffset, 0);
+      // An input changed after append() measured it is refused alone; its batch neighbours are stored.
+      const props: Record<string, string> = { a: 'b' };
+      const changed = store.append(input('T', 0, Buffer.from('x'), props));
+      const fine = store.append(input('T', 0, Buffer.from('y')));
+      props.extra = 'grew after the call';
+      await assert.rejects(changed, (e: unknown) => e instanceof StoreError && e.code === 'BAD_INPUT' && /changed/.test(e.message));
+      assert.equal((await fine).queueOffset, 0);
+      assert.equal((await store.read((await fine).commitLogOffset))?.body.toString(), 'y');
       const ok = await store.append(good);
-      assert.equal(ok.commitLogOffset, 0);
-      assert.equal(ok.queueOffset, 0);
-      await assert.rejects(store.read(1), (e: unknown) => e instanceof StoreError && e.code === 'BAD_OFFSET');
-      assert.equal(await store.read(ok.size + 10_000), undefined);
+      assert.equal(ok.queueOffset, 1);
+      assert.equal(await store.read(ok.commitLogOffset + ok.size + 10_000), undefined);
+      await assert.rejects(store.read(ok.commitLogOffset + 1), (e: unknown) => e instanceof StoreError && e.code === 'BAD_OFFSET');
       await assert.rejects(store.readQueue('T', -1, 0, 1), (e: unknown) => e instanceof StoreError && e.code === 'BAD_INPUT');
       await store.close();
       await assert.rejects(store.append(good), (e: unknown) => e instanceof StoreError && e.code === 'CLOSED');
+      await assert.rejects(store.read(ok.commitLogOffset), (e: unknown) => e instanceof StoreError && e.code === 'CLOSED');
     } finally {
       await c();
     }

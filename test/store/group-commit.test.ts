@@ -58,6 +58,22 @@ describe('store: flush modes and group commit', () => {
     await again.close();
   });
 
+  it('async: the background flush keeps up while appends never stop', async () => {
+    const d = `${dir}/async-busy`;
+    const store = await openMessageStore({ dataDir: d, flushMode: 'async', asyncFlushIntervalMs: 10, logger: silentLogger() });
+    let stop = false;
+    const writers = Array.from({ length: 8 }, async (_, w) => {
+      for (let i = 0; !stop; i++) await store.append(input('Busy', w, bodyOf(256, i)));
+    });
+    try {
+      await waitFor(() => store.stats().fsyncCount >= 3 && store.stats().flushedOffset > 0, 5000, 'flushes during a busy stream');
+    } finally {
+      stop = true;
+      await Promise.all(writers);
+    }
+    await store.close();
+  });
+
   it('backpressure: callers beyond the pending limit wait and none is dropped', async () => {
     const d = `${dir}/bp`;
     const store = await openMessageStore({ dataDir: d, flushMode: 'sync', maxPendingAppendBytes: 8 * 1024, logger: silentLogger() });
