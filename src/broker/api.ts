@@ -17,6 +17,21 @@ import type {
   TopicSpec,
   FilterSpec,
 } from './types.js';
+import type { CheckBackChannel } from './transaction/check-channel.js';
+import type { EndSource, Resolution } from './transaction/constants.js';
+import type { PendingTransaction } from './transaction/transaction-service.js';
+
+export type { CheckBackChannel, EndSource, PendingTransaction, Resolution };
+
+export interface EndTransactionRequest {
+  transactionId: string;
+  /** The real topic the message was sent to (checked when given). */
+  topic?: string;
+  messageId?: string;
+  /** undefined = the client sent UNSPECIFIED: refused, the transaction stays pending. */
+  resolution: Resolution | undefined;
+  source: EndSource;
+}
 
 export interface BrokerApi {
   // ---- topics
@@ -62,6 +77,14 @@ export interface BrokerApi {
   forwardToDeadLetter(group: string, topic: string, receiptHandle: string): Promise<void>;
   /** Cancels a pending DELAY message by the handle its send returned. */
   recall(topic: string, recallHandle: string): Promise<void>;
+
+  // ---- transactions (issue 6)
+  /** Ends a transaction; idempotent per transaction id (see transaction/transaction-service.ts). */
+  endTransaction(request: EndTransactionRequest): Promise<void>;
+  /** Pending half messages (operators). */
+  listTransactions(topic?: string): PendingTransaction[];
+  /** Plugs in the protocol layer's way of reaching live producers for check-backs. */
+  setCheckBackChannel(channel: CheckBackChannel): void;
 
   // ---- lifecycle
   readonly state: 'starting' | 'serving' | 'stopping' | 'stopped';

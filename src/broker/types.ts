@@ -128,6 +128,8 @@ export interface SendInput {
   bornHost?: string;
   /** Pin a queue; otherwise the broker chooses (FIFO: hash of the message group). */
   queueId?: number;
+  /** TRANSACTION only: who answers check-backs (4.x producer group; gRPC clients: the topic, the default). */
+  producerGroup?: string;
   /** TRANSACTION only: the producer's orphaned-transaction recovery duration (check immunity), ms. */
   transactionCheckImmunityMs?: number;
 }

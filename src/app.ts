@@ -1,0 +1,173 @@
+/**
+ * Assembly of one running broker: admin HTTP (bound first so /healthz answers 503 during recovery), store,
+ * broker, gRPC. Everything hangs off the returned object — no module-level state — so several brokers can run in
+ * one process on different data dirs.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createBrokerMetrics, type BrokerMetrics } from './admin/metrics.js';
+import { startAdminServer, type AdminServerHandle } from './admin/server.js';
+import type { Endpoint, LifecycleState, StatusReport } from './admin/status.js';
+import { Broker } from './broker/broker.js';
+import { parseConfig } from './config/load.js';
+import type { ApogeeConfig, ApogeeConfigInput } from './config/schema.js';
+import { startGrpcServer, type GrpcServerHandle } from './protocol/grpc/server.js';
+import { openMessageStore } from './store/index.js';
+import type { MessageStore } from './store/types.js';
+import { systemClock, type Clock } from './util/clock.js';
+import { createLogger, type Logger } from './util/logger.js';
+
+/** Config keys (all optional, validated like a config file) plus what only code can pass. */
+export interface StartBrokerOptions extends ApogeeConfigInput {
+  /** Default: a pino logger on stderr per `logLevel` / `logPretty`. */
+  logger?: Logger;
+  /** Default: the system clock. */
+  clock?: Clock;
+}
+
+export interface RunningBroker {
+  readonly grpcEndpoint: Endpoint;
+  readonly httpEndpoint: Endpoint;
+  /** Absolute data directory. */
+  readonly dataDir: string;
+  readonly broker: Broker;
+  readonly store: MessageStore;
+  /** The effective config after defaults. */
+  readonly config: ApogeeConfig;
+  readonly metrics: BrokerMetrics;
+  readonly state: LifecycleState;
+  /** Stops admin HTTP, gRPC, broker, store — in that order. Idempotent; later calls return the same promise. */
+  close(): Promise<void>;
+}
+
+let versionCache: Promise<string> | undefined;
+/** The package version (build/src/app.js → ../../package.json). */
+export function apogeeVersion(): Promise<string> {
+  versionCache ??= readFile(new URL('../../package.json', import.meta.url), 'utf8').then(
+    (t) => String((JSON.parse(t) as { version?: unknown }).version ?? '0.0.0'),
+    () => '0.0.0',
+  );
+  return versionCache;
+}
+
+/** Opens store and broker on `dataDir` and serves gRPC and admin HTTP. Throws `ConfigError` for bad options. */
+export async function startBroker(options: StartBrokerOptions = {}): Promise<RunningBroker> {
+  const { logger: givenLogger, clock = systemClock, ...configInput } = options;
+  const config = parseConfig(configInput, 'startBroker options');
+  const logger = givenLogger ?? createLogger({ level: config.logLevel, pretty: config.logPretty });
+  const dataDir = resolve(config.dataDir);
+  const version = await apogeeVersion();
+  const startedAt = clock.now();
+  logger.info({ config: { ...config, dataDir }, version }, 'effective config');
+
+  let state: LifecycleState = 'starting';
+  let store: MessageStore | undefined;
+  let broker: Broker | undefined;
+  let grpc: GrpcServerHandle | undefined;
+  let http: AdminServerHandle | undefined;
+
+  const metrics = createBrokerMetrics({
+    storeStats: () => store?.stats(),
+    broker: () => (state === 'serving' ? broker : undefined),
+  });
+
+  const status = (): StatusReport => ({
+    state,
+    version,
+    brokerName: config.brokerName,
+    dataDir,
+    flush: config.flush,
+    startedAt,
+    uptimeMs: clock.now() - startedAt,
+    ...(grpc ? { grpc: { host: config.host, port: grpc.port } } : {}),
+    ...(http ? { http: { host: config.host, port: http.port } } : {}),
+    ...(broker && state === 'serving' ? { topics: broker.listTopics().length, groups: broker.listGroups().length } : {}),
+    ...(store ? { store: store.stats(), recovery: store.recovery } : {}),
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      state = 'stopping';
+      let firstError: unknown;
+      const step = async (what: string, fn: (() => Promise<void>) | undefined): Promise<void> => {
+        if (!fn) return;
+        try {
+          await fn();
+        } catch (err) {
+          logger.error({ err }, `closing ${what} failed`);
+          firstError ??= err;
+        }
+      };
+      await step('admin http', http && (() => http!.close()));
+      await step('grpc', grpc && (() => grpc!.close()));
+      await step('broker', broker && (() => broker!.close()));
+      await step('store', store && (() => store!.close()));
+      state = 'stopped';
+      logger.info({ dataDir }, 'broker stopped');
+      if (firstError !== undefined) throw firstError;
+    })();
+    return closing;
+  };
+
+  try {
+    http = await startAdminServer({
+      host: config.host,
+      port: config.httpPort,
+      logger: logger.child({ component: 'admin' }),
+      target: { state: () => state, broker: () => broker, status },
+      metrics,
+      // Room for a base64 body of the largest accepted size (admin test sends) plus the JSON around it.
+      maxBodyBytes: Math.ceil((config.maxBodySize * 4) / 3) + 64 * 1024,
+    });
+    await mkdir(dataDir, { recursive: true });
+    store = await openMessageStore({
+      dataDir,
+      flushMode: config.flush,
+      segmentSize: config.segmentSize,
+      asyncFlushIntervalMs: config.asyncFlushIntervalMs,
+      maxMessageSize: config.maxBodySize,
+      retention: config.retention,
+      logger: logger.child({ component: 'store' }),
+      clock,
+      metrics: metrics.storeSink,
+      // 0 (protect everything) until the broker can say what its consumers still need.
+      protectedOffset: () => broker?.protectedOffset() ?? 0,
+    });
+    broker = await Broker.open({
+      store,
+      dataDir,
+      logger: logger.child({ component: 'broker' }),
+      clock,
+      brokerName: config.brokerName,
+      storeHost: `${config.host}:${config.grpcPort}`,
+      autoCreateGroups: config.autoCreateGroups,
+      maxBodyBytes: config.maxBodySize,
+      transaction: config.transaction,
+    });
+    grpc = await startGrpcServer({ broker, host: config.host, port: config.grpcPort, logger: logger.child({ component: 'grpc' }) });
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+  state = 'serving';
+
+  const grpcEndpoint: Endpoint = { host: config.host, port: grpc.port };
+  const httpEndpoint: Endpoint = { host: config.host, port: http.port };
+  logger.info({ grpc: grpcEndpoint, http: httpEndpoint, dataDir, recovery: store.recovery }, 'broker serving');
+  const openedBroker = broker;
+  const openedStore = store;
+  return {
+    grpcEndpoint,
+    httpEndpoint,
+    dataDir,
+    broker: openedBroker,
+    store: openedStore,
+    config,
+    metrics,
+    get state(): LifecycleState {
+      return state;
+    },
+    close,
+  };
+}

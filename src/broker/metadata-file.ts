@@ -1,0 +1,74 @@
+/**
+ * Small JSON metadata files written atomically (temp file + fsync + rename + directory fsync), so a crash while
+ * writing leaves either the old or the new file, never half of one. Writes to one file are serialized and
+ * coalesced: while one write is in flight, later snapshots replace each other and only the newest is written.
+ */
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join, basename } from 'node:path';
+
+export class MetadataFile<T> {
+  private writing: Promise<void> | undefined;
+  private next: (() => T) | undefined;
+  private nextWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+
+  constructor(readonly path: string) {}
+
+  /** Reads the file; undefined when it does not exist. A leftover temp file from a crash is ignored. */
+  async load(): Promise<T | undefined> {
+    try {
+      return JSON.parse(await readFile(this.path, 'utf8')) as T;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new Error(`cannot read metadata file ${this.path}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Persists the value `snapshot()` returns at write time; resolves when it (or a newer one) is durable. */
+  save(snapshot: () => T): Promise<void> {
+    this.next = snapshot;
+    const done = new Promise<void>((resolve, reject) => this.nextWaiters.push({ resolve, reject }));
+    if (!this.writing) this.writing = this.drain();
+    return done;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.next) {
+      const snap = this.next;
+      const waiters = this.nextWaiters;
+      this.next = undefined;
+      this.nextWaiters = [];
+      try {
+        await writeAtomically(this.path, JSON.stringify(snap(), null, 1));
+        for (const w of waiters) w.resolve();
+      } catch (err) {
+        for (const w of waiters) w.reject(err);
+      }
+    }
+    this.writing = undefined;
+  }
+}
+
+export async function writeAtomically(path: string, content: string): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(path)}.tmp`);
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(content, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+  // The rename itself must survive a crash: sync the directory entry.
+  const dh = await open(dir, 'r');
+  try {
+    await dh.sync();
+  } finally {
+    await dh.close();
+  }
+}
+
+export async function removeFile(path: string): Promise<void> {
+  await rm(path, { force: true });
+}

@@ -1,0 +1,64 @@
+/**
+ * The one configuration schema. Every key lives here with its default and a one-line description; the env
+ * variable (`APOGEE_*`), the `apogee start` flag and the help text are all derived from it (keys.ts), so a later
+ * issue adds a key by adding one line here (or a nested `z.strictObject({...}).prefault({})` for a section such as
+ * `receive` or `transaction`).
+ *
+ * Rules for entries: every leaf has a default (so a partial source parses on its own), leaves are string, number,
+ * boolean or enum (so env/flag strings can be coerced), sections are strict objects with `.prefault({})`.
+ */
+import { z } from 'zod';
+import { DEFAULT_TRANSACTION_OPTIONS as TX } from '../broker/transaction/constants.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+const port = z.number().int().min(0).max(65535);
+
+/** Log levels pino understands, plus `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const configSchema = z.strictObject({
+  dataDir: z.string().min(1).default('./data').describe('directory holding commit log, consume queues, indexes and metadata'),
+  host: z.string().min(1).default('127.0.0.1').describe('address the gRPC and admin HTTP servers bind to'),
+  grpcPort: port.default(8081).describe('gRPC (RocketMQ v2) port; 0 picks a free port'),
+  httpPort: port.default(8082).describe('admin HTTP port (JSON API, /healthz, /metrics); 0 picks a free port'),
+  flush: z.enum(['sync', 'async']).default('sync').describe('sync: acknowledge after fdatasync (group commit); async: after write'),
+  asyncFlushIntervalMs: z.number().int().min(1).max(60_000).default(500).describe('async flush interval in ms'),
+  segmentSize: z.number().int().min(64 * KiB).max(16 * GiB).default(GiB).describe('commit-log segment size in bytes'),
+  maxBodySize: z.number().int().min(1).max(128 * MiB).default(4 * MiB).describe('largest accepted message body in bytes'),
+  retention: z
+    .strictObject({
+      fileReservedHours: z.number().min(0).default(72).describe('delete commit-log segments older than this many hours'),
+      diskMaxUsedRatio: z.number().gt(0).max(1).default(0.85).describe('also delete old segments when the disk is fuller than this ratio'),
+      checkIntervalMs: z.number().int().min(0).default(60_000).describe('how often retention runs in ms (0 = never in the background)'),
+    })
+    .prefault({})
+    .describe('commit-log retention'),
+  transaction: z
+    .strictObject({
+      checkImmunityMs: z.number().int().min(0).default(TX.checkImmunityMs).describe('half messages younger than this are not checked back'),
+      maxCheckImmunityMs: z.number().int().min(0).default(TX.maxCheckImmunityMs).describe("cap on a producer's own check immunity"),
+      checkIntervalMs: z.number().int().min(1).default(TX.checkIntervalMs).describe('minimum time between two check-backs of one half message'),
+      maxChecks: z.number().int().min(1).default(TX.maxChecks).describe('check-backs before a half message is given up'),
+      scanIntervalMs: z.number().int().min(10).default(TX.scanIntervalMs).describe('how often half messages are scanned for check-backs'),
+      maxChecksPerScan: z.number().int().min(1).default(TX.maxChecksPerScan).describe('check-backs sent per scan at most'),
+    })
+    .prefault({})
+    .describe('transactional messages: check-back timing'),
+  autoCreateGroups: z.boolean().default(true).describe('create a consumer group on first use'),
+  brokerName: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,127}$/, 'must be 1-127 characters of [a-zA-Z0-9_-]')
+    .default('apogee')
+    .describe('broker name shown in routes and stored as store host'),
+  logLevel: z.enum(LOG_LEVELS).default('info').describe('log level'),
+  logPretty: z.boolean().default(false).describe('human-readable log lines instead of JSON'),
+});
+
+/** The effective configuration, every key present. */
+export type ApogeeConfig = z.output<typeof configSchema>;
+
+/** What a source may supply: any subset of the keys, sections partially too. */
+export type ApogeeConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,64 @@
+/** Opens a real store + broker on a temp dir for broker tests; reopen simulates a restart. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Broker } from '../../src/broker/broker.js';
+import type { BrokerOptions } from '../../src/broker/options.js';
+import { openMessageStore } from '../../src/store/index.js';
+import type { MessageStore, StoreOptions } from '../../src/store/types.js';
+import { silentLogger } from '../../src/util/logger.js';
+
+export interface BrokerFixture {
+  dir: string;
+  store: MessageStore;
+  broker: Broker;
+  /** Clean close and open again on the same data dir. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openBrokerFixture(
+  brokerOptions: Partial<BrokerOptions> = {},
+  storeOptions: Partial<StoreOptions> = {},
+): Promise<BrokerFixture> {
+  const dir = await mkdtemp(join(tmpdir(), 'apogee-broker-'));
+  const logger = silentLogger();
+  const open = async (): Promise<{ store: MessageStore; broker: Broker }> => {
+    const store = await openMessageStore({ dataDir: dir, flushMode: 'async', asyncFlushIntervalMs: 50, logger, ...storeOptions });
+    const broker = await Broker.open({ store, dataDir: dir, logger, ...brokerOptions });
+    return { store, broker };
+  };
+  let cur = await open();
+  let closed = false;
+  const fx: BrokerFixture = {
+    dir,
+    get store() {
+      return cur.store;
+    },
+    get broker() {
+      return cur.broker;
+    },
+    async restart() {
+      await cur.broker.close();
+      await cur.store.close();
+      cur = await open();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await cur.broker.close();
+      await cur.store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return fx;
+}
+
+/** Polls `cond` until true or the deadline passes (no fixed sleeps). */
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
