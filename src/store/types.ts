@@ -182,7 +182,10 @@ export interface MessageStore {
   readQueue(topic: string, queueId: number, fromOffset: number, maxCount: number): Promise<ConsumeQueueEntry[]>;
   /** Lowest queue offset still readable (raises when retention deletes segments). */
   minQueueOffset(topic: string, queueId: number): number;
-  /** Next queue offset to be assigned = number of messages ever stored in the queue. */
+  /**
+   * Next queue offset to be assigned = number of messages ever stored in the queue. Counts dispatched (readable)
+   * records, so appends still waiting for their write/fdatasync are not included yet.
+   */
   maxQueueOffset(topic: string, queueId: number): number;
   /** First queue offset whose record was stored at or after `timestamp` (max offset if none). */
   queueOffsetByTime(topic: string, queueId: number, timestamp: number): Promise<number>;
