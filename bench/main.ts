@@ -3,12 +3,14 @@
  * Add a section by exporting an async function from its own file and listing it here.
  * APOGEE_BENCH_SECONDS sets the seconds per measured run (default 5).
  */
+import { consumptionBench } from './consumption.js';
 import { formatStoreBench, storeBench } from './store.js';
 
 const seconds = Number(process.env.APOGEE_BENCH_SECONDS ?? 5);
 
 const sections: Record<string, () => Promise<string>> = {
   store: async () => formatStoreBench(await storeBench(seconds)),
+  consumption: consumptionBench,
 };
 
 const wanted = process.argv.slice(2);
