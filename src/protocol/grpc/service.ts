@@ -1,0 +1,253 @@
+/**
+ * The MessagingService as grpc-js sees it: the generated definition with zero-copy response serializers, and
+ * an implementation that wraps each handler with the common steps (client id, backpressure, liveness,
+ * metrics, error → status). Handlers stay pure translations.
+ */
+import type {
+  handleServerStreamingCall,
+  handleUnaryCall,
+  Metadata,
+  ServerDuplexStream,
+  ServiceDefinition,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { performance } from 'node:perf_hooks';
+import type { ServerUnaryCall } from '@grpc/grpc-js';
+
+/** The part of a grpc-js server call every kind shares (grpc-js does not export this type by name). */
+type ServerSurfaceCall = Omit<ServerUnaryCall<unknown, unknown>, 'request'>;
+import { Code, type Status } from './generated/apache/rocketmq/v2/definition.js';
+import {
+  AckMessageResponse,
+  ChangeInvisibleDurationResponse,
+  EndTransactionResponse,
+  ForwardMessageToDeadLetterQueueResponse,
+  GetOffsetResponse,
+  HeartbeatResponse,
+  MessagingServiceService,
+  NotifyClientTerminationResponse,
+  PullMessageResponse,
+  QueryAssignmentResponse,
+  QueryOffsetResponse,
+  QueryRouteResponse,
+  RecallMessageResponse,
+  ReceiveMessageResponse,
+  SendMessageResponse,
+  SyncLiteSubscriptionResponse,
+  TelemetryCommand,
+  UpdateOffsetResponse,
+} from './generated/apache/rocketmq/v2/service.js';
+import { codeName, status, statusFromError } from './codes.js';
+import { CLIENT_ID_HEADER, header, type CallContext, type GrpcRuntime } from './context.js';
+import { SERVER_STREAM_HANDLERS, UNARY_HANDLERS, serveTelemetry } from './handlers/index.js';
+import type { ServerStreamHandler, StreamWriter, UnaryHandler } from './handlers/types.js';
+import type { InFlightLimiter } from './limiter.js';
+import type { RpcMetricsSink } from './metrics.js';
+
+type MethodKey = keyof typeof MessagingServiceService;
+
+interface Encoder {
+  encode(message: never): { finish(): Uint8Array };
+}
+
+const RESPONSE_CODECS: Record<MethodKey, Encoder> = {
+  queryRoute: QueryRouteResponse,
+  heartbeat: HeartbeatResponse,
+  sendMessage: SendMessageResponse,
+  queryAssignment: QueryAssignmentResponse,
+  receiveMessage: ReceiveMessageResponse,
+  ackMessage: AckMessageResponse,
+  forwardMessageToDeadLetterQueue: ForwardMessageToDeadLetterQueueResponse,
+  pullMessage: PullMessageResponse,
+  updateOffset: UpdateOffsetResponse,
+  getOffset: GetOffsetResponse,
+  queryOffset: QueryOffsetResponse,
+  endTransaction: EndTransactionResponse,
+  telemetry: TelemetryCommand,
+  notifyClientTermination: NotifyClientTerminationResponse,
+  changeInvisibleDuration: ChangeInvisibleDurationResponse,
+  recallMessage: RecallMessageResponse,
+  syncLiteSubscription: SyncLiteSubscriptionResponse,
+};
+
+/**
+ * The generated definition copies every encoded response into a new Buffer; these views share the encoder's
+ * memory instead (a 4 MiB body is then encoded once and not copied again).
+ */
+export function messagingServiceDefinition(): ServiceDefinition {
+  const def: Record<string, unknown> = {};
+  for (const key of Object.keys(MessagingServiceService) as MethodKey[]) {
+    const m = MessagingServiceService[key];
+    const codec = RESPONSE_CODECS[key];
+    def[key] = {
+      ...m,
+      responseSerialize: (value: never): Buffer => {
+        const u8 = codec.encode(value).finish();
+        return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+      },
+    };
+  }
+  return def as unknown as ServiceDefinition;
+}
+
+export interface ServiceDeps {
+  rt: GrpcRuntime;
+  limiter: InFlightLimiter;
+  metrics: RpcMetricsSink | undefined;
+  /** Open Telemetry streams, so close() can end them. */
+  telemetryStreams: Map<ServerDuplexStream<TelemetryCommand, TelemetryCommand>, (reason: string) => void>;
+  maxTelemetryStreams: number;
+}
+
+const NEVER_ABORTED = new AbortController().signal;
+
+function deadlineOf(call: ServerSurfaceCall): number {
+  const d = call.getDeadline();
+  return d instanceof Date ? d.getTime() : d;
+}
+
+function makeContext(call: ServerSurfaceCall & { metadata: Metadata }, rpc: string, clientId: string, signal: AbortSignal): CallContext {
+  return {
+    rpc,
+    clientId,
+    metadata: call.metadata,
+    peer: call.getPeer(),
+    authority: call.getHost(),
+    deadline: deadlineOf(call),
+    signal,
+  };
+}
+
+function observe(deps: ServiceDeps, rpc: string, code: Code, started: number): void {
+  deps.metrics?.observe(rpc, codeName(code), performance.now() - started);
+}
+
+function wrapUnary<Req, Res>(deps: ServiceDeps, h: UnaryHandler<Req, Res>): handleUnaryCall<Req, Res> {
+  const { rt, limiter } = deps;
+  return (call, callback) => {
+    const started = performance.now();
+    const reply = (res: Res, code: Code): void => {
+      observe(deps, h.rpc, code, started);
+      callback(null, res);
+    };
+    const clientId = header(call.metadata, CLIENT_ID_HEADER);
+    if (clientId === '') {
+      reply(h.failure(status(Code.CLIENT_ID_REQUIRED, `${CLIENT_ID_HEADER} header is required`)), Code.CLIENT_ID_REQUIRED);
+      return;
+    }
+    const refused = limiter.tryAcquire(clientId);
+    if (refused !== undefined) {
+      reply(h.failure(status(Code.TOO_MANY_REQUESTS, refused)), Code.TOO_MANY_REQUESTS);
+      return;
+    }
+    rt.clients.touch(clientId);
+    let p: Promise<Res>;
+    try {
+      p = h.handle(rt, makeContext(call, h.rpc, clientId, NEVER_ABORTED), call.request);
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    p.then(
+      (res) => reply(res, h.statusOf(res)?.code ?? Code.OK),
+      (err: unknown) => {
+        const s = statusFromError(err, rt.logger, h.rpc);
+        reply(h.failure(s), s.code);
+      },
+    )
+      .catch((err: unknown) => rt.logger.error({ err, rpc: h.rpc }, 'failed to answer gRPC call'))
+      .finally(() => limiter.release(clientId));
+  };
+}
+
+function wrapServerStream<Req, Res>(deps: ServiceDeps, h: ServerStreamHandler<Req, Res>): handleServerStreamingCall<Req, Res> {
+  const { rt, limiter } = deps;
+  return (call) => {
+    const started = performance.now();
+    const ac = new AbortController();
+    const onCancel = (): void => ac.abort();
+    call.on('cancelled', onCancel);
+    let wrote = false;
+    const end = (code: Code): void => {
+      call.off('cancelled', onCancel);
+      observe(deps, h.rpc, code, started);
+      if (!ac.signal.aborted) {
+        try {
+          call.end();
+        } catch (err) {
+          rt.logger.debug({ err, rpc: h.rpc }, 'ending stream failed');
+        }
+      }
+    };
+    const out: StreamWriter<Res> = {
+      write(message) {
+        wrote = true;
+        if (ac.signal.aborted) return Promise.resolve();
+        if (call.write(message)) return Promise.resolve();
+        // The client's flow-control window is full: wait for it (or for the client to go away).
+        return new Promise<void>((resolve) => {
+          const done = (): void => {
+            call.off('drain', done);
+            ac.signal.removeEventListener('abort', done);
+            resolve();
+          };
+          call.on('drain', done);
+          ac.signal.addEventListener('abort', done);
+        });
+      },
+    };
+    const failOnly = (s: Status): void => {
+      call.write(h.failure(s));
+      end(s.code);
+    };
+    const clientId = header(call.metadata, CLIENT_ID_HEADER);
+    if (clientId === '') return failOnly(status(Code.CLIENT_ID_REQUIRED, `${CLIENT_ID_HEADER} header is required`));
+    const refused = limiter.tryAcquire(clientId);
+    if (refused !== undefined) return failOnly(status(Code.TOO_MANY_REQUESTS, refused));
+    rt.clients.touch(clientId);
+    let p: Promise<Status>;
+    try {
+      p = h.handle(rt, makeContext(call, h.rpc, clientId, ac.signal), call.request, out);
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    p.then(
+      (s) => end(s.code),
+      (err: unknown) => {
+        const s = statusFromError(err, rt.logger, h.rpc);
+        if (!wrote && !ac.signal.aborted) call.write(h.failure(s));
+        end(s.code);
+      },
+    )
+      .catch((err: unknown) => rt.logger.error({ err, rpc: h.rpc }, 'failed to answer gRPC stream'))
+      .finally(() => limiter.release(clientId));
+  };
+}
+
+export function messagingServiceImplementation(deps: ServiceDeps): UntypedServiceImplementation {
+  const impl: UntypedServiceImplementation = {};
+  for (const [key, h] of Object.entries(UNARY_HANDLERS)) {
+    impl[key] = wrapUnary(deps, h as UnaryHandler<unknown, unknown>);
+  }
+  for (const [key, h] of Object.entries(SERVER_STREAM_HANDLERS)) {
+    impl[key] = wrapServerStream(deps, h as ServerStreamHandler<unknown, unknown>);
+  }
+  impl['telemetry'] = (call: ServerDuplexStream<TelemetryCommand, TelemetryCommand>): void => {
+    const started = performance.now();
+    if (deps.telemetryStreams.size >= deps.maxTelemetryStreams) {
+      call.write({ status: status(Code.TOO_MANY_REQUESTS, `too many telemetry streams (limit ${deps.maxTelemetryStreams})`), command: undefined });
+      call.end();
+      observe(deps, 'Telemetry', Code.TOO_MANY_REQUESTS, started);
+      return;
+    }
+    let finished = false;
+    const stop = serveTelemetry(deps.rt, call, {
+      onFinish: (code) => {
+        finished = true;
+        deps.telemetryStreams.delete(call);
+        observe(deps, 'Telemetry', code, started);
+      },
+    });
+    if (!finished) deps.telemetryStreams.set(call, stop);
+  };
+  return impl;
+}
