@@ -1,14 +1,19 @@
 /**
- * Test assembly: a broker (the in-memory fake until the real one is wired) behind a real gRPC server on a
- * free loopback port, plus helpers shared by the gRPC tests.
+ * Test assembly: a real broker (store on a temp dir) behind a real gRPC server on a free loopback port, plus
+ * helpers shared by the gRPC tests.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Broker } from '../../../src/broker/broker.js';
+import { openMessageStore } from '../../../src/store/index.js';
+import type { BrokerOptions } from '../../../src/broker/options.js';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import type { BrokerApi } from '../../../src/broker/api.js';
 import { startGrpcServer, type GrpcServerHandle, type GrpcServerOptions } from '../../../src/protocol/grpc/server.js';
 import { MessagingServiceClient } from '../../../src/protocol/grpc/generated/apache/rocketmq/v2/service.js';
 import { CountingRpcMetrics } from '../../../src/protocol/grpc/metrics.js';
 import { silentLogger } from '../../../src/util/logger.js';
-import { FakeBroker } from './fake-broker.js';
 
 export interface Harness {
   broker: BrokerApi;
@@ -19,9 +24,12 @@ export interface Harness {
 }
 
 export async function startHarness(
-  opts: { broker?: BrokerApi; server?: Partial<Omit<GrpcServerOptions, 'broker'>> } = {},
+  opts: { broker?: Partial<Omit<BrokerOptions, 'store' | 'dataDir' | 'logger'>>; server?: Partial<Omit<GrpcServerOptions, 'broker'>> } = {},
 ): Promise<Harness> {
-  const broker = opts.broker ?? new FakeBroker();
+  const dir = await mkdtemp(join(tmpdir(), 'apogee-grpc-'));
+  const logger = silentLogger();
+  const store = await openMessageStore({ dataDir: dir, flushMode: 'async', asyncFlushIntervalMs: 20, logger });
+  const broker = await Broker.open({ store, dataDir: dir, logger, ...opts.broker });
   const metrics = new CountingRpcMetrics();
   const server = await startGrpcServer({
     broker,
@@ -39,6 +47,8 @@ export async function startHarness(
     async close() {
       await server.close();
       await broker.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }
