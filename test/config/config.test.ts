@@ -41,6 +41,8 @@ describe('config', () => {
       asyncFlushIntervalMs: 500,
       segmentSize: 1024 ** 3,
       maxBodySize: 4 * 1024 ** 2,
+      maxDelayMs: 86_400_000,
+      defaultTopicQueueNums: 8,
       retention: { fileReservedHours: 72, diskMaxUsedRatio: 0.85, checkIntervalMs: 60_000 },
       transaction: { checkImmunityMs: 6000, maxCheckImmunityMs: 3_600_000, checkIntervalMs: 30_000, maxChecks: 15, scanIntervalMs: 1000, maxChecksPerScan: 1000 },
       autoCreateGroups: true,
