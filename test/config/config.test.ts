@@ -114,8 +114,10 @@ describe('config', () => {
     assert.match(err.message, /bad value for "grpcPort" in env APOGEE_GRPC_PORT: .*\(got "abc"\)/);
   });
 
-  it('refuses an unknown APOGEE_ variable but ignores APOGEE_ADMIN and other variables', async () => {
-    const err = await refused(loadConfig({ env: { APOGEE_GRPC_PROT: '1', APOGEE_ADMIN: 'http://x', HOME: '/root' } }));
+  it("refuses an unknown APOGEE_ variable but ignores APOGEE_ADMIN, the tools' APOGEE_COMPAT_/BENCH_/... and others", async () => {
+    const err = await refused(
+      loadConfig({ env: { APOGEE_GRPC_PROT: '1', APOGEE_ADMIN: 'http://x', APOGEE_COMPAT_ENDPOINT: 'h:1', APOGEE_BENCH_SECONDS: '1', HOME: '/root' } }),
+    );
     assert.equal(err.problems.length, 1);
     assert.match(err.message, /unknown environment variable APOGEE_GRPC_PROT/);
   });
