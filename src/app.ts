@@ -143,6 +143,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       storeHost: `${config.host}:${config.grpcPort}`,
       autoCreateGroups: config.autoCreateGroups,
       maxBodyBytes: config.maxBodySize,
+      maxDelayMs: config.maxDelayMs,
+      defaultQueueNums: config.defaultTopicQueueNums,
       transaction: config.transaction,
     });
     grpc = await startGrpcServer({ broker, host: config.host, port: config.grpcPort, logger: logger.child({ component: 'grpc' }) });

@@ -16,7 +16,7 @@ export type { BrokerOptions } from './broker/options.js';
 export { BrokerError, BrokerErrorCode, isBrokerError } from './broker/errors.js';
 export * from './broker/types.js';
 
-export { openMessageStore } from './store/index.js';
+export { openMessageStore, StoreError, StoreErrorCode, isStoreError } from './store/index.js';
 export type {
   AppendInput,
   AppendResult,

@@ -3,7 +3,7 @@
  * env and flag parsing, help text and error messages never need a second list of keys.
  */
 import { z } from 'zod';
-import { ENV_PREFIX, NON_KEY_ENV } from './env.js';
+import { ENV_PREFIX, isNonKeyEnv } from './env.js';
 import { configSchema } from './schema.js';
 
 export type LeafKind = 'string' | 'number' | 'boolean' | 'enum';
@@ -23,7 +23,7 @@ export interface ConfigKey {
   readonly flag: string;
 }
 
-export { ENV_ADMIN_URL, ENV_CONFIG_FILE, ENV_PREFIX, NON_KEY_ENV } from './env.js';
+export { ENV_ADMIN_URL, ENV_CONFIG_FILE, ENV_PREFIX, NON_KEY_ENV, TOOL_ENV_PREFIXES, isNonKeyEnv } from './env.js';
 
 const words = (s: string): string[] => s.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(' ');
 
@@ -77,7 +77,7 @@ function collectKeys(): ConfigKey[] {
       if (seen.has(name)) throw new Error(`config schema: ${name} derived twice (rename a key)`);
       seen.add(name);
     }
-    if (NON_KEY_ENV.has(k.env)) throw new Error(`config schema: ${k.env} is reserved`);
+    if (isNonKeyEnv(k.env)) throw new Error(`config schema: ${k.env} is reserved for tools or the CLI`);
   }
   return out;
 }

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { configSchema, type ApogeeConfig } from './schema.js';
-import { CONFIG_KEYS, ENV_CONFIG_FILE, ENV_PREFIX, NON_KEY_ENV, coerce, keyByEnv, keyByPath, type ConfigKey } from './keys.js';
+import { CONFIG_KEYS, ENV_CONFIG_FILE, ENV_PREFIX, coerce, isNonKeyEnv, keyByEnv, keyByPath, type ConfigKey } from './keys.js';
 
 export interface ConfigProblem {
   /** Dotted key (or the variable/flag name when it maps to no key). */
@@ -120,7 +120,7 @@ function readEnv(env: Readonly<Record<string, string | undefined>>): { values: O
   const raws = new Map<string, string>();
   const problems: ConfigProblem[] = [];
   for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || raw === undefined || NON_KEY_ENV.has(name)) continue;
+    if (!name.startsWith(ENV_PREFIX) || raw === undefined || isNonKeyEnv(name)) continue;
     const key = keyByEnv.get(name);
     if (!key) {
       problems.push({ key: name, source: `env ${name}`, message: `unknown environment variable ${name} (no config key maps to it)` });

@@ -28,6 +28,8 @@ export const configSchema = z.strictObject({
   asyncFlushIntervalMs: z.number().int().min(1).max(60_000).default(500).describe('async flush interval in ms'),
   segmentSize: z.number().int().min(64 * KiB).max(16 * GiB).default(GiB).describe('commit-log segment size in bytes'),
   maxBodySize: z.number().int().min(1).max(128 * MiB).default(4 * MiB).describe('largest accepted message body in bytes'),
+  maxDelayMs: z.number().int().min(0).default(24 * 3600 * 1000).describe('longest accepted delay of a DELAY message ahead of now, ms'),
+  defaultTopicQueueNums: z.number().int().min(1).max(1024).default(8).describe('queue count of a topic created without one'),
   retention: z
     .strictObject({
       fileReservedHours: z.number().min(0).default(72).describe('delete commit-log segments older than this many hours'),

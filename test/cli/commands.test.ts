@@ -1,7 +1,7 @@
 /** Every client command of `apogee` against a real spawned `apogee start`, success and error paths. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { killSpawnedBrokers, removeTempDirs, runCli, spawnBroker, type CliResult, type SpawnedBroker } from '../helpers/broker-process.js';
+import { killSpawnedBrokers, removeTempDirs, runCli, spawnBroker, waitFor, type CliResult, type SpawnedBroker } from '../helpers/broker-process.js';
 
 let broker: SpawnedBroker;
 const cli = (...args: string[]): Promise<CliResult> => runCli([...args, '--admin', broker.adminUrl]);
@@ -110,6 +110,17 @@ describe('apogee message', () => {
 
     const d = json<{ queues: Array<{ maxOffset: number }> }>(await cli('topic', 'describe', 'Shop', '--json'));
     assert.equal(d.queues.reduce((s, q) => s + q.maxOffset, 0), 2);
+  });
+
+  it('sends a DELAY message that becomes visible on its topic once due', async () => {
+    ok(await cli('topic', 'create', 'Later', '--type', 'DELAY', '--queues', '1'));
+    assert.match(ok(await cli('message', 'send', '--topic', 'Later', '--body', 'due soon', '--keys', 'dk', '--delay-ms', '300')), /^sent message \S+ to topic Later \(scheduled\)\n$/);
+    const found = await waitFor('the delayed message on its topic', async () => {
+      const r = json<{ messages: Array<{ bodyPreview: string }> }>(await cli('message', 'query', '--topic', 'Later', '--key', 'dk', '--json'));
+      return r.messages.length > 0 ? r.messages : undefined;
+    }, 10_000, 100);
+    assert.equal(found[0]!.bodyPreview, 'due soon');
+    fails(await cli('message', 'send', '--topic', 'Later', '--body', 'no time'), 1, /\(ILLEGAL_DELIVERY_TIME, HTTP 400\)/);
   });
 
   it('refuses bad message requests', async () => {

@@ -41,6 +41,8 @@ describe('config', () => {
       asyncFlushIntervalMs: 500,
       segmentSize: 1024 ** 3,
       maxBodySize: 4 * 1024 ** 2,
+      maxDelayMs: 86_400_000,
+      defaultTopicQueueNums: 8,
       retention: { fileReservedHours: 72, diskMaxUsedRatio: 0.85, checkIntervalMs: 60_000 },
       transaction: { checkImmunityMs: 6000, maxCheckImmunityMs: 3_600_000, checkIntervalMs: 30_000, maxChecks: 15, scanIntervalMs: 1000, maxChecksPerScan: 1000 },
       autoCreateGroups: true,
@@ -112,8 +114,10 @@ describe('config', () => {
     assert.match(err.message, /bad value for "grpcPort" in env APOGEE_GRPC_PORT: .*\(got "abc"\)/);
   });
 
-  it('refuses an unknown APOGEE_ variable but ignores APOGEE_ADMIN and other variables', async () => {
-    const err = await refused(loadConfig({ env: { APOGEE_GRPC_PROT: '1', APOGEE_ADMIN: 'http://x', HOME: '/root' } }));
+  it("refuses an unknown APOGEE_ variable but ignores APOGEE_ADMIN, the tools' APOGEE_COMPAT_/BENCH_/... and others", async () => {
+    const err = await refused(
+      loadConfig({ env: { APOGEE_GRPC_PROT: '1', APOGEE_ADMIN: 'http://x', APOGEE_COMPAT_ENDPOINT: 'h:1', APOGEE_BENCH_SECONDS: '1', HOME: '/root' } }),
+    );
     assert.equal(err.problems.length, 1);
     assert.match(err.message, /unknown environment variable APOGEE_GRPC_PROT/);
   });

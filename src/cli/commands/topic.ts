@@ -27,7 +27,7 @@ export function registerTopicCommands(program: Command, env: Env): void {
       .command('create <name>')
       .description('create a topic')
       .requiredOption('--type <type>', `message type: ${MESSAGE_TYPES.join('|')}`, types)
-      .option('--queues <n>', 'read and write queue count (default 8)', intArg(1, 1024))
+      .option('--queues <n>', "read and write queue count (default: the broker's defaultTopicQueueNums, 8)", intArg(1, 1024))
       .option('--perm <bits>', 'permission bits: 6 read+write, 4 read, 2 write', intArg(0, 7)),
   ).action(async (name: string, opts: TopicOptions) => {
     const ctx = clientContext(opts, env);
