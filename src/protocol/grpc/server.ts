@@ -56,6 +56,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   }
   const ownRegistry = options.clients === undefined;
   const clients = options.clients ?? new ClientRegistry({ clock: options.clock ?? systemClock });
+  // Check-backs reach one live producer that declared the topic (gRPC clients' producer group is the topic).
+  options.broker.setCheckBackChannel({
+    sendCheck: (producerGroup, message, transactionId) =>
+      clients.sendToProducerOfTopic(producerGroup, { kind: 'recoverOrphanedTransaction', message, transactionId }) !== undefined,
+  });
   const bound = { host: options.host, port: options.port };
   const rt: GrpcRuntime = {
     broker: options.broker,
