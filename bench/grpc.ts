@@ -21,7 +21,7 @@ const COMMIT = 1; // apache.rocketmq.v2.TransactionResolution.COMMIT
 
 const quietLogger = { info: (): void => {}, warn: (): void => {}, error: (): void => {}, debug: (): void => {}, close: (): void => {} };
 
-interface SendRow {
+export interface SendRow {
   target: string;
   kind: 'normal' | 'transaction';
   inFlight: number;
@@ -33,7 +33,7 @@ interface SendRow {
 
 type ProducerOptions = ConstructorParameters<typeof Producer>[0];
 
-async function sendRun(target: string, endpoint: string, topic: string, kind: SendRow['kind'], inFlight: number, seconds: number): Promise<SendRow> {
+export async function sendRun(target: string, endpoint: string, topic: string, kind: SendRow['kind'], inFlight: number, seconds: number): Promise<SendRow> {
   const options: ProducerOptions = { endpoints: endpoint, namespace: '', logger: quietLogger, topic, requestTimeout: 30_000 };
   // A transactional producer needs a checker; with every transaction committed at once it is never asked.
   if (kind === 'transaction') (options as ProducerOptions & { checker: unknown }).checker = { check: async () => COMMIT };

@@ -5,6 +5,7 @@
  */
 import { consumptionBench } from './consumption.js';
 import { grpcBench } from './grpc.js';
+import { peersBench } from './peers.js';
 import { formatStoreBench, storeBench } from './store.js';
 
 const seconds = Number(process.env.APOGEE_BENCH_SECONDS ?? 5);
@@ -13,6 +14,7 @@ const sections: Record<string, () => Promise<string>> = {
   store: async () => formatStoreBench(await storeBench(seconds)),
   consumption: consumptionBench,
   grpc: () => grpcBench(seconds),
+  peers: () => peersBench(seconds),
 };
 
 const wanted = process.argv.slice(2);
