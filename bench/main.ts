@@ -4,6 +4,8 @@
  * APOGEE_BENCH_SECONDS sets the seconds per measured run (default 5).
  */
 import { consumptionBench } from './consumption.js';
+import { grpcBench } from './grpc.js';
+import { peersBench } from './peers.js';
 import { formatStoreBench, storeBench } from './store.js';
 
 const seconds = Number(process.env.APOGEE_BENCH_SECONDS ?? 5);
@@ -11,6 +13,8 @@ const seconds = Number(process.env.APOGEE_BENCH_SECONDS ?? 5);
 const sections: Record<string, () => Promise<string>> = {
   store: async () => formatStoreBench(await storeBench(seconds)),
   consumption: consumptionBench,
+  grpc: () => grpcBench(seconds),
+  peers: () => peersBench(seconds),
 };
 
 const wanted = process.argv.slice(2);
