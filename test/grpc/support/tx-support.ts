@@ -5,6 +5,7 @@
 import { Producer, SimpleConsumer, type MessageView } from 'rocketmq-client-nodejs';
 import { TransactionResolution, TransactionSource } from '../../../src/protocol/grpc/generated/apache/rocketmq/v2/definition.js';
 import { call, clientMetadata, quietLogger, rawClient } from './harness.js';
+import { spawnBroker, type SpawnedBroker } from '../../helpers/broker-process.js';
 
 /** apache.rocketmq.v2.TransactionResolution as the official client's checker returns it. */
 export const COMMIT = 1;
@@ -79,3 +80,74 @@ export async function rawEndTransaction(endpoint: string, req: RawEnd): Promise<
 }
 
 export { TransactionResolution, TransactionSource };
+
+/** SIGKILLs a spawned broker and starts it again on the same data dir and ports (clients reconnect by themselves). */
+export async function killAndRestart(b: SpawnedBroker, args: string[], env?: Record<string, string>): Promise<SpawnedBroker> {
+  await b.stop('SIGKILL');
+  return spawnBroker({
+    dataDir: b.dataDir,
+    args: [...args, '--grpc-port', String(b.grpc.port), '--http-port', String(b.http.port)],
+    readyTimeoutMs: 30_000,
+    ...(env ? { env } : {}),
+  });
+}
+
+/** Retries `fn` while the broker cannot be reached (a restart in progress); broker answers are not retried. */
+export async function whileUnreachable<T>(fn: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      // gRPC transport codes: 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED, 1 CANCELLED. Broker statuses are 5 digits.
+      const code = (err as { code?: unknown }).code;
+      const transport = code === 14 || code === 4 || code === 1 || /UNAVAILABLE|DEADLINE|ECONNREFUSED|No connection/i.test(String(err));
+      if (!transport || Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/** POST/GET on a spawned broker's admin API; throws on a non-2xx answer. */
+export async function admin<T>(b: SpawnedBroker, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(b.adminUrl + path, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/**
+ * The official Node client 1.0.8 has a bug that shows when a broker dies under it: its Telemetry session listens
+ * for 'error' and 'end' once each and drops all listeners on the first, so an 'error' (UNAVAILABLE) that follows
+ * an 'end' on a stream it renewed is unhandled and kills the process. Tests that SIGKILL brokers on purpose keep
+ * the test process alive through exactly that error (gRPC code 14 raised from the client's TelemetrySession);
+ * anything else still reaches the test runner. Returns how many were swallowed, and a restore.
+ */
+export function tolerateClientTelemetryCrash(): { swallowed: () => number; restore: () => void } {
+  let swallowed = 0;
+  const isClientTelemetryError = (err: unknown): boolean =>
+    err instanceof Error && (err as { code?: unknown }).code === 14 && /TelemetrySession/.test(err.stack ?? '');
+  const original = process.listeners('uncaughtException');
+  const wrapped = original.map(
+    (l) =>
+      ((err: Error, origin: NodeJS.UncaughtExceptionOrigin) => {
+        if (isClientTelemetryError(err)) {
+          swallowed++;
+          return;
+        }
+        l(err, origin);
+      }) as NodeJS.UncaughtExceptionListener,
+  );
+  process.removeAllListeners('uncaughtException');
+  for (const w of wrapped) process.on('uncaughtException', w);
+  return {
+    swallowed: () => swallowed,
+    restore: () => {
+      for (const w of wrapped) process.off('uncaughtException', w);
+      for (const l of original) process.on('uncaughtException', l);
+    },
+  };
+}
