@@ -416,7 +416,7 @@ export class TransactionService {
       let noProducer = 0;
       for (const p of [...this.pending.values()]) {
         if (this.closed || sent >= this.o.maxChecksPerScan || inflight >= MAX_INFLIGHT_CHECKS) break;
-        if (p.gaveUp) continue;
+        if (p.gaveUp || this.ending.has(p.transactionId)) continue; // an end in progress is never checked
         if (now - p.bornAt < p.immunityMs) continue;
         if (p.lastCheckAt > 0 && now - p.lastCheckAt < this.o.checkIntervalMs) continue;
         if (p.awaitingAnswer) {
@@ -429,7 +429,7 @@ export class TransactionService {
         }
         const half = await this.o.store.read(p.halfOffset);
         if (!half) continue;
-        if (!this.pending.has(p.transactionId)) continue; // ended while we read
+        if (!this.pending.has(p.transactionId) || this.ending.has(p.transactionId)) continue; // ended while we read
         const view = this.checkView(half);
         if (!this.channel || !this.channel.sendCheck(p.producerGroup, view, p.transactionId)) {
           noProducer++;
