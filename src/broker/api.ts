@@ -84,7 +84,7 @@ export interface BrokerApi {
   /** Pending half messages (operators). */
   listTransactions(topic?: string): PendingTransaction[];
   /** Half messages moved to TRANS_CHECK_MAX_TIME_TOPIC after the max check-backs, with what became of them. */
-  listGivenUpTransactions(topic?: string): Promise<GivenUpTransaction[]>;
+  listGivenUpTransactions(topic?: string, max?: number): Promise<GivenUpTransaction[]>;
   /** Operator: commits a given-up transaction, i.e. sends its message to the real topic (idempotent). */
   resendGivenUpTransaction(transactionId: string): Promise<void>;
   /** Counters and gauges of the transaction service (metrics). */

@@ -324,8 +324,8 @@ export class Broker implements BrokerApi {
     return this.transactions.listPending(topic);
   }
 
-  async listGivenUpTransactions(topic?: string): Promise<GivenUpTransaction[]> {
-    return this.transactions.listGivenUp(topic);
+  async listGivenUpTransactions(topic?: string, max?: number): Promise<GivenUpTransaction[]> {
+    return this.transactions.listGivenUp(topic, max);
   }
 
   async resendGivenUpTransaction(transactionId: string): Promise<void> {

@@ -73,8 +73,14 @@ describe('apogee tx', () => {
     assert.match(table, /^TRANSACTION-ID\s+TOPIC\s+AGE\s+CHECKS\s+STATE\s+PRODUCER\s+LAST-CHECK\n/);
     for (const id of [a, b]) assert.match(table, new RegExp(`\\n${id}\\s+${TOPIC}\\s+\\d+s\\s+0\\s+pending\\s+${TOPIC}@\\S+\\s+-`));
     assert.equal(ok(await cli('tx', 'list', '--topic', 'Elsewhere')), 'no pending transactions\n');
-    const listed = JSON.parse(ok(await cli('tx', 'list', '--topic', TOPIC, '--json'))) as { transactions: Array<{ transactionId: string; checks: number; ageMs: number }> };
+    const listed = JSON.parse(ok(await cli('tx', 'list', '--topic', TOPIC, '--json'))) as { transactions: Array<{ transactionId: string; checks: number; ageMs: number }>; total: number };
     assert.deepEqual(listed.transactions.map((t) => t.transactionId), [a, b]);
+    assert.equal(listed.total, 2);
+    const capped = await admin<{ transactions: Array<{ transactionId: string }>; total: number }>(broker, 'GET', '/api/transactions?max=1');
+    assert.deepEqual([capped.transactions.map((t) => t.transactionId), capped.total], [[a], 2], 'oldest first, total counts all');
+    const bad = await fetch(`${broker.adminUrl}/api/transactions?max=0&topicc=x`);
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: { message: string } }).error.message, /topicc|max/);
 
     assert.equal(ok(await cli('tx', 'commit', a)), `committed transaction ${a}\n`);
     assert.equal(ok(await cli('tx', 'commit', a)), `committed transaction ${a}\n`, 'a repeat is OK');

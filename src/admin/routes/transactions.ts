@@ -26,15 +26,16 @@ function pendingJson(p: PendingTransaction, now: number): Record<string, unknown
 
 export function registerTransactionRoutes(router: Router, ctx: RouteContext): void {
   router.add('GET', '/api/transactions', async (req) => {
-    const q = validate(transactionQuery, Object.fromEntries(req.query), 'transaction query (expects an optional topic=)');
+    const q = validate(transactionQuery, Object.fromEntries(req.query), 'transaction query (expects optional topic= and max=)');
     const now = Date.now();
-    const transactions = ctx.broker().listTransactions(q.topic).map((p) => pendingJson(p, now));
-    return { status: 200, json: { transactions } };
+    const all = ctx.broker().listTransactions(q.topic);
+    // Oldest first, the ones an operator looks at; `total` says how many there are in all.
+    return { status: 200, json: { transactions: all.slice(0, q.max).map((p) => pendingJson(p, now)), total: all.length } };
   });
 
   router.add('GET', '/api/transactions/given-up', async (req) => {
-    const q = validate(transactionQuery, Object.fromEntries(req.query), 'given-up query (expects an optional topic=)');
-    return { status: 200, json: { transactions: await ctx.broker().listGivenUpTransactions(q.topic) } };
+    const q = validate(transactionQuery, Object.fromEntries(req.query), 'given-up query (expects optional topic= and max=)');
+    return { status: 200, json: { transactions: await ctx.broker().listGivenUpTransactions(q.topic, q.max) } };
   });
 
   router.add('POST', '/api/transactions/given-up/:id/resend', async (req) => {

@@ -33,11 +33,12 @@ export function registerTxCommands(program: Command, env: Env): void {
     tx.command('list').description('list pending half messages: age, check-backs so far, producer').option('--topic <topic>', 'only this real topic'),
   ).action(async (opts: TopicOptions) => {
     const ctx = clientContext(opts, env);
-    const res = await ctx.client.get<{ transactions: PendingJson[] }>(`/api/transactions${topicQuery(opts.topic)}`);
+    const res = await ctx.client.get<{ transactions: PendingJson[]; total: number }>(`/api/transactions${topicQuery(opts.topic)}`);
     if (ctx.json) return ctx.out.write(json(res));
     if (res.transactions.length === 0) return ctx.out.write('no pending transactions\n');
     const rows = res.transactions.map((t) => [t.transactionId, t.topic, duration(t.ageMs), t.checks, t.state, producer(t.producerGroup, t.bornHost), time(t.lastCheckAt)]);
     ctx.out.write(table(['TRANSACTION-ID', 'TOPIC', 'AGE', 'CHECKS', 'STATE', 'PRODUCER', 'LAST-CHECK'], rows));
+    if (res.total > res.transactions.length) ctx.out.write(`(${res.total - res.transactions.length} more, newer ones not shown)\n`);
   });
 
   for (const [action, done] of [
