@@ -46,8 +46,9 @@ describe('official Node client: a producer dies, another producer of the topic a
   let consumer: SimpleConsumer | undefined;
 
   before(async () => {
+    // The immunity leaves time to see both transactions pending after A's death, even on a busy machine.
     h = await startHarness({
-      broker: { transaction: { checkImmunityMs: 500, checkIntervalMs: 500, maxChecks: 10, scanIntervalMs: 50 } },
+      broker: { transaction: { checkImmunityMs: 1500, checkIntervalMs: 500, maxChecks: 10, scanIntervalMs: 50 } },
       server: { settings: { longPollingTimeoutMs: 500 } },
     });
     await h.broker.createTopic({ name: 'TxFailover', messageType: 'TRANSACTION', queueNums: 2 });
