@@ -121,8 +121,8 @@ export async function admin<T>(b: SpawnedBroker, method: string, path: string, b
 
 /**
  * The official Node client 1.0.8 has a bug that shows when a broker dies under it: its Telemetry session listens
- * for 'error' and 'end' once each and drops all listeners on the first, so an 'error' (UNAVAILABLE) that follows
- * an 'end' on a stream it renewed is unhandled and kills the process. Tests that SIGKILL brokers on purpose keep
+ * for 'error' and 'end' once each and removes all listeners on the first of them, so a later 'error'
+ * (UNAVAILABLE) on that stream is unhandled and kills the process. Tests that SIGKILL brokers on purpose keep
  * the test process alive through exactly that error (gRPC code 14 raised from the client's TelemetrySession);
  * anything else still reaches the test runner. Call it inside a describe or hook (node:test installs its own
  * handler when tests start). Returns how many were swallowed, and a restore.
