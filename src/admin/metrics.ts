@@ -4,7 +4,7 @@
  * scrape time.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { BrokerApi } from '../broker/api.js';
+import type { BrokerApi, TransactionStats } from '../broker/api.js';
 import type { StoreMetricsSink, StoreStats } from '../store/types.js';
 
 export interface MetricsSources {
@@ -93,6 +93,7 @@ export function createBrokerMetrics(sources: MetricsSources): BrokerMetrics {
   });
 
   registry.registerMetric(inFlight);
+  registerTransactionMetrics(registers, sources);
 
   // The sink is on the append path: cache the labelled children so a record costs two increments, no lookups.
   const perTopic = new Map<string, TopicCounters>();
@@ -119,4 +120,34 @@ export function createBrokerMetrics(sources: MetricsSources): BrokerMetrics {
       return { contentType: registry.contentType, text: await registry.metrics() };
     },
   };
+}
+
+/**
+ * Transaction figures, read from the broker's transaction service at scrape time. The counters count since the
+ * broker process started (Prometheus handles the reset on restart).
+ */
+function registerTransactionMetrics(registers: Registry[], sources: MetricsSources): void {
+  const read = (pick: (s: TransactionStats) => number) =>
+    function (this: Gauge | Counter): void {
+      const stats = sources.broker()?.transactionStats();
+      if (!stats) return;
+      this.reset();
+      if (this instanceof Gauge) this.set(pick(stats));
+      else this.inc(pick(stats));
+    };
+  const gauge = (name: string, help: string, pick: (s: TransactionStats) => number): void => {
+    new Gauge({ name, help, registers, collect: read(pick) });
+  };
+  const counter = (name: string, help: string, pick: (s: TransactionStats) => number): void => {
+    new Counter({ name, help, registers, collect: read(pick) });
+  };
+  gauge('apogee_transaction_half_pending', 'Half messages waiting for COMMIT/ROLLBACK or a check-back answer', (s) => s.pending);
+  gauge('apogee_transaction_given_up', 'Half messages given up after the max check-backs and not ended since', (s) => s.givenUp);
+  counter('apogee_transaction_commits_total', 'Transactions committed (by producers, check-back answers or operators)', (s) => s.commits);
+  counter('apogee_transaction_rollbacks_total', 'Transactions rolled back', (s) => s.rollbacks);
+  counter('apogee_transaction_checks_sent_total', 'Check-backs sent to a live producer', (s) => s.checksSent);
+  counter('apogee_transaction_checks_answered_total', 'Check-backs answered with COMMIT or ROLLBACK', (s) => s.checksAnswered);
+  counter('apogee_transaction_checks_timed_out_total', 'Check-backs not answered within the check interval', (s) => s.checksTimedOut);
+  counter('apogee_transaction_checks_skipped_total', 'Check-backs skipped because no live producer declared the topic (not counted as attempts)', (s) => s.checksSkippedNoProducer);
+  counter('apogee_transaction_give_ups_total', 'Half messages moved to TRANS_CHECK_MAX_TIME_TOPIC after the max check-backs', (s) => s.giveUps);
 }

@@ -60,3 +60,6 @@ export const messageSendBody = z.strictObject({
   properties: z.record(z.string(), z.string()).optional(),
   queueId: z.number().int().min(0).optional(),
 });
+
+/** GET /api/transactions and /api/transactions/given-up: an optional real-topic filter and a cap on the answer. */
+export const transactionQuery = z.strictObject({ topic: z.string().min(1).optional(), max: z.coerce.number().int().min(1).max(10_000).default(1000) });

@@ -14,6 +14,7 @@ import { Router, type AdminResponse } from './router.js';
 import { registerGroupRoutes } from './routes/groups.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerTopicRoutes } from './routes/topics.js';
+import { registerTransactionRoutes } from './routes/transactions.js';
 import type { LifecycleState, StatusReport } from './status.js';
 
 /** What the admin server serves; implemented by the app assembly. */
@@ -139,6 +140,7 @@ function buildRouter(target: AdminTarget, metrics: BrokerMetrics): Router {
   registerTopicRoutes(router, ctx);
   registerGroupRoutes(router, ctx);
   registerMessageRoutes(router, ctx);
+  registerTransactionRoutes(router, ctx);
   return router;
 }
 

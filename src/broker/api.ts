@@ -19,9 +19,9 @@ import type {
 } from './types.js';
 import type { CheckBackChannel } from './transaction/check-channel.js';
 import type { EndSource, Resolution } from './transaction/constants.js';
-import type { PendingTransaction } from './transaction/transaction-service.js';
+import type { GivenUpTransaction, PendingTransaction, TransactionStats } from './transaction/transaction-service.js';
 
-export type { CheckBackChannel, EndSource, PendingTransaction, Resolution };
+export type { CheckBackChannel, EndSource, GivenUpTransaction, PendingTransaction, Resolution, TransactionStats };
 
 export interface EndTransactionRequest {
   transactionId: string;
@@ -83,6 +83,12 @@ export interface BrokerApi {
   endTransaction(request: EndTransactionRequest): Promise<void>;
   /** Pending half messages (operators). */
   listTransactions(topic?: string): PendingTransaction[];
+  /** Half messages moved to TRANS_CHECK_MAX_TIME_TOPIC after the max check-backs, with what became of them. */
+  listGivenUpTransactions(topic?: string, max?: number): Promise<GivenUpTransaction[]>;
+  /** Operator: commits a given-up transaction, i.e. sends its message to the real topic (idempotent). */
+  resendGivenUpTransaction(transactionId: string): Promise<void>;
+  /** Counters and gauges of the transaction service (metrics). */
+  transactionStats(): TransactionStats;
   /** Plugs in the protocol layer's way of reaching live producers for check-backs. */
   setCheckBackChannel(channel: CheckBackChannel): void;
 

@@ -38,7 +38,7 @@ import { TimerService, toRealAppendInput } from './timer/index.js';
 import type { EndTransactionRequest } from './api.js';
 import type { CheckBackChannel } from './transaction/check-channel.js';
 import { CHECK_MAX_TIME_TOPIC, DEFAULT_TRANSACTION_OPTIONS } from './transaction/constants.js';
-import { TransactionService, type PendingTransaction } from './transaction/transaction-service.js';
+import { TransactionService, type GivenUpTransaction, type PendingTransaction, type TransactionStats } from './transaction/transaction-service.js';
 
 export const DLQ_PREFIX = '%DLQ%';
 
@@ -322,6 +322,19 @@ export class Broker implements BrokerApi {
 
   listTransactions(topic?: string): PendingTransaction[] {
     return this.transactions.listPending(topic);
+  }
+
+  async listGivenUpTransactions(topic?: string, max?: number): Promise<GivenUpTransaction[]> {
+    return this.transactions.listGivenUp(topic, max);
+  }
+
+  async resendGivenUpTransaction(transactionId: string): Promise<void> {
+    this.checkServing();
+    return this.transactions.resendGivenUp(transactionId);
+  }
+
+  transactionStats(): TransactionStats {
+    return this.transactions.snapshotStats();
   }
 
   setCheckBackChannel(channel: CheckBackChannel): void {

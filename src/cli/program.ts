@@ -4,6 +4,7 @@ import { registerGroupCommands } from './commands/group.js';
 import { registerMessageCommands } from './commands/message.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerTopicCommands } from './commands/topic.js';
+import { registerTxCommands } from './commands/tx.js';
 import { CONFIG_DESCRIPTION, START_DESCRIPTION } from './descriptions.js';
 import { CliError, ExitCode } from './errors.js';
 import { cliVersion } from './version.js';
@@ -28,6 +29,7 @@ export async function buildProgram(env: Env, version: string, argv: readonly str
   registerTopicCommands(program, env);
   registerGroupCommands(program, env);
   registerMessageCommands(program, env);
+  registerTxCommands(program, env);
   registerStatusCommand(program, env);
   if (needsConfig) (await import('./commands/config.js')).registerConfigCommands(program, env);
   else program.command('config').description(CONFIG_DESCRIPTION);

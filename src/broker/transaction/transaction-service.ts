@@ -41,6 +41,8 @@ export interface PendingTransaction {
   topic: string;
   queueId: number;
   producerGroup: string;
+  /** Address of the producer that sent the half message (its born host). */
+  bornHost?: string;
   bornAt: number;
   immunityMs: number;
   checks: number;
@@ -52,7 +54,10 @@ export interface PendingTransaction {
 }
 
 export interface TransactionStats {
+  /** Half messages waiting for an end or a check-back (given-up ones excluded). */
   pending: number;
+  /** Half messages given up after the max checks and not ended since (they wait for an operator). */
+  givenUp: number;
   commits: number;
   rollbacks: number;
   checksSent: number;
@@ -96,7 +101,7 @@ export class TransactionService {
   private dirty = false;
   private closed = false;
   private lastNoProducerLog = 0;
-  readonly stats: Omit<TransactionStats, 'pending'> = {
+  readonly stats: Omit<TransactionStats, 'pending' | 'givenUp'> = {
     commits: 0,
     rollbacks: 0,
     checksSent: 0,
@@ -115,7 +120,9 @@ export class TransactionService {
   }
 
   snapshotStats(): TransactionStats {
-    return { pending: this.pending.size, ...this.stats };
+    let givenUp = 0;
+    for (const p of this.pending.values()) if (p.gaveUp) givenUp++;
+    return { pending: this.pending.size - givenUp, givenUp, ...this.stats };
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -247,6 +254,7 @@ export class TransactionService {
       topic: p[Prop.REAL_TOPIC] ?? '',
       queueId: Number(p[Prop.REAL_QUEUE_ID] ?? 0),
       producerGroup: p[Prop.PRODUCER_GROUP] ?? p[Prop.REAL_TOPIC] ?? '',
+      bornHost: half.bornHost,
       bornAt: half.storeTimestamp,
       immunityMs: imm !== undefined ? Math.min(Number(imm), this.o.maxCheckImmunityMs) : this.o.checkImmunityMs,
       checks: Number(p[Prop.TRANSACTION_CHECK_TIMES] ?? 0),
@@ -408,7 +416,7 @@ export class TransactionService {
       let noProducer = 0;
       for (const p of [...this.pending.values()]) {
         if (this.closed || sent >= this.o.maxChecksPerScan || inflight >= MAX_INFLIGHT_CHECKS) break;
-        if (p.gaveUp) continue;
+        if (p.gaveUp || this.ending.has(p.transactionId)) continue; // an end in progress is never checked
         if (now - p.bornAt < p.immunityMs) continue;
         if (p.lastCheckAt > 0 && now - p.lastCheckAt < this.o.checkIntervalMs) continue;
         if (p.awaitingAnswer) {
@@ -421,7 +429,7 @@ export class TransactionService {
         }
         const half = await this.o.store.read(p.halfOffset);
         if (!half) continue;
-        if (!this.pending.has(p.transactionId)) continue; // ended while we read
+        if (!this.pending.has(p.transactionId) || this.ending.has(p.transactionId)) continue; // ended while we read
         const view = this.checkView(half);
         if (!this.channel || !this.channel.sendCheck(p.producerGroup, view, p.transactionId)) {
           noProducer++;
@@ -480,6 +488,74 @@ export class TransactionService {
     for (const p of this.pending.values()) if (topic === undefined || p.topic === topic) out.push({ ...p });
     return out.sort((a, b) => a.bornAt - b.bornAt);
   }
+
+  /**
+   * The half messages on TRANS_CHECK_MAX_TIME_TOPIC (oldest first, one per transaction), each with what became
+   * of its transaction since: still waiting for an operator, or ended by its producer or an operator.
+   */
+  async listGivenUp(topic?: string, max = 1000): Promise<GivenUpTransaction[]> {
+    const seen = new Map<string, GivenUpTransaction>();
+    for await (const m of this.scan(CHECK_MAX_TIME_TOPIC, 0)) {
+      const tx = m.properties[Prop.TRANSACTION_ID];
+      const realTopic = m.properties[Prop.REAL_TOPIC] ?? '';
+      // A crash between the copy and its G op record gives up twice: show the transaction once.
+      if (!tx || seen.has(tx) || (topic !== undefined && realTopic !== topic)) continue;
+      seen.set(tx, {
+        transactionId: tx,
+        messageId: m.properties[Prop.UNIQ_KEY] ?? '',
+        topic: realTopic,
+        queueId: Number(m.properties[Prop.REAL_QUEUE_ID] ?? 0),
+        producerGroup: m.properties[Prop.PRODUCER_GROUP] ?? realTopic,
+        bornHost: m.bornHost,
+        bornAt: m.bornTimestamp,
+        givenUpAt: m.storeTimestamp,
+        checks: Number(m.properties[Prop.TRANSACTION_CHECK_TIMES] ?? 0),
+        bodySize: m.body.length,
+        state: 'given-up',
+      });
+      if (seen.size >= max) break;
+    }
+    for (const g of seen.values()) {
+      if (this.pending.has(g.transactionId)) continue;
+      const outcome = this.finished.get(g.transactionId) ?? (await this.durableOutcome(g.transactionId));
+      if (outcome === 'C') g.state = 'committed';
+      else if (outcome === 'R') g.state = 'rolled-back';
+    }
+    return [...seen.values()];
+  }
+
+  /**
+   * Operator: sends a given-up half message to its real topic (a COMMIT with the usual idempotency: a repeat is
+   * OK and writes nothing, a rolled-back transaction is refused). Only given-up transactions: a pending one that
+   * is still being checked is committed with `end` (apogee tx commit), so nobody resends one by mistake.
+   */
+  async resendGivenUp(transactionId: string): Promise<void> {
+    const p = this.pending.get(transactionId);
+    if (p && !p.gaveUp) {
+      throw new BrokerError(
+        BrokerErrorCode.INVALID_TRANSACTION_ID,
+        `transaction ${transactionId} was not given up (${p.checks} of ${this.o.maxChecks} check-backs so far); commit it instead`,
+      );
+    }
+    await this.end({ transactionId, resolution: 'COMMIT', source: 'operator' });
+    this.o.logger.info({ transactionId }, `given-up transaction resent to its real topic by an operator`);
+  }
+}
+
+export interface GivenUpTransaction {
+  transactionId: string;
+  messageId: string;
+  topic: string;
+  queueId: number;
+  producerGroup: string;
+  bornHost: string;
+  bornAt: number;
+  /** When the half message was moved to TRANS_CHECK_MAX_TIME_TOPIC. */
+  givenUpAt: number;
+  checks: number;
+  bodySize: number;
+  /** given-up: waits for an operator; committed / rolled-back: ended since (by its producer or an operator). */
+  state: 'given-up' | 'committed' | 'rolled-back';
 }
 
 function parseOp(m: StoredMessage): OpRecord | undefined {
