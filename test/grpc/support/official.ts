@@ -4,6 +4,7 @@
  * waits for the Settings answer only after its last route lookup).
  */
 import type { Metadata } from '@grpc/grpc-js';
+import { createRequire } from 'node:module';
 import {
   FilterExpression,
   Producer,
@@ -21,6 +22,14 @@ import type {
 import type { Status } from '../../../src/protocol/grpc/generated/apache/rocketmq/v2/definition.js';
 import type { Timestamp } from '../../../src/protocol/grpc/generated/google/protobuf/timestamp.js';
 import { clientMetadata, quietLogger } from './harness.js';
+
+/**
+ * The 1.0.8 push consumer's consume services build their own default logger (egg-logger writing to
+ * ~/logs/rocketmq, with a flush interval nobody clears), ignoring the logger passed in: that interval keeps a
+ * test process alive after shutdown. Point the client's default-logger factory at the quiet logger instead.
+ */
+const requireFromClient = createRequire(createRequire(import.meta.url).resolve('rocketmq-client-nodejs'));
+(requireFromClient('./client/Logger.js') as { getDefaultLogger: () => unknown }).getDefaultLogger = () => quietLogger;
 
 export function officialProducer(endpoint: string, topic: string): Producer {
   return new Producer({ endpoints: endpoint, namespace: '', logger: quietLogger, topic, requestTimeout: 5000 });
