@@ -106,4 +106,13 @@ export function rawReceive(client: MessagingServiceClient, req: ReceiveMessageRe
   });
 }
 
+/** The client's error, or the NotFoundException it wraps (as `cause`), carrying the v2 code. */
+export function codeOf(err: unknown): number | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === 'number') return e.code;
+  }
+  const m = /\b([45]\d{4})\b/.exec(String((err as Error)?.message));
+  return m ? Number(m[1]) : undefined;
+}
+
 export { FilterExpression };
