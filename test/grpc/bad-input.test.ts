@@ -14,6 +14,7 @@ import {
   FilterType,
   Message,
   MessageType,
+  QueryOffsetPolicy,
   type MessageQueue,
   type Status,
   type SystemProperties,
@@ -22,11 +23,13 @@ import type {
   AckMessageRequest,
   ChangeInvisibleDurationRequest,
   ForwardMessageToDeadLetterQueueRequest,
+  GetOffsetRequest,
   HeartbeatRequest,
   MessagingServiceClient,
   PullMessageRequest,
   PullMessageResponse,
   QueryAssignmentRequest,
+  QueryOffsetRequest,
   QueryRouteRequest,
   RecallMessageRequest,
   ReceiveMessageRequest,
@@ -88,6 +91,8 @@ type Rpc =
   | { rpc: 'Heartbeat'; req: HeartbeatRequest }
   | { rpc: 'RecallMessage'; req: RecallMessageRequest }
   | { rpc: 'UpdateOffset'; req: UpdateOffsetRequest }
+  | { rpc: 'GetOffset'; req: GetOffsetRequest }
+  | { rpc: 'QueryOffset'; req: QueryOffsetRequest }
   | { rpc: 'PullMessage'; req: PullMessageRequest };
 
 interface Row {
@@ -254,6 +259,15 @@ const ROWS: Row[] = [
   { name: 'recall: empty handle', call: () => ({ rpc: 'RecallMessage', req: { topic: res('BadDelay'), recallHandle: '' } }), code: Code.BAD_REQUEST, says: /recall_handle is empty/ },
   { name: 'recall: garbage handle', call: () => ({ rpc: 'RecallMessage', req: { topic: res('BadDelay'), recallHandle: 'garbage' } }), code: Code.BAD_REQUEST, says: /malformed recall handle/ },
   { name: 'update offset: negative offset', call: () => ({ rpc: 'UpdateOffset', req: { group: res('g-bad'), messageQueue: queue('BadNormal'), offset: -1 } }), code: Code.ILLEGAL_OFFSET, says: /offset -1/ },
+  { name: 'update offset: negative queue id', call: () => ({ rpc: 'UpdateOffset', req: { group: res('g-bad'), messageQueue: queue('BadNormal', -2), offset: 0 } }), code: Code.BAD_REQUEST, says: /message_queue.id -2/ },
+  { name: 'update offset: queue the topic does not have', call: () => ({ rpc: 'UpdateOffset', req: { group: res('g-bad'), messageQueue: queue('BadNormal', 99), offset: 0 } }), code: Code.BAD_REQUEST, says: /queue 99/ },
+  { name: 'update offset: beyond the queue end', call: () => ({ rpc: 'UpdateOffset', req: { group: res('g-bad'), messageQueue: queue('BadNormal', 1), offset: 1000 } }), code: Code.ILLEGAL_OFFSET, says: /offset 1000 is outside 0\.\.0/ },
+  { name: 'update offset: unknown topic', call: () => ({ rpc: 'UpdateOffset', req: { group: res('g-bad'), messageQueue: queue('NoSuchTopic'), offset: 0 } }), code: Code.TOPIC_NOT_FOUND, says: /NoSuchTopic/ },
+  { name: 'update offset: no message queue', call: () => ({ rpc: 'UpdateOffset', req: { group: res('g-bad'), offset: 0 } }), code: Code.BAD_REQUEST, says: /message_queue is required/ },
+  { name: 'get offset: unknown topic', call: () => ({ rpc: 'GetOffset', req: { group: res('g-bad'), messageQueue: queue('NoSuchTopic') } }), code: Code.TOPIC_NOT_FOUND, says: /NoSuchTopic/ },
+  { name: 'get offset: nothing committed', call: () => ({ rpc: 'GetOffset', req: { group: res('g-other'), messageQueue: queue('BadNormal') } }), code: Code.OFFSET_NOT_FOUND, says: /no offset on BadNormal queue 0/ },
+  { name: 'query offset: unknown policy', call: () => ({ rpc: 'QueryOffset', req: { messageQueue: queue('BadNormal'), queryOffsetPolicy: 9 as QueryOffsetPolicy } }), code: Code.BAD_REQUEST, says: /query_offset_policy 9/ },
+  { name: 'query offset: queue the topic does not have', call: () => ({ rpc: 'QueryOffset', req: { messageQueue: queue('BadNormal', 7), queryOffsetPolicy: QueryOffsetPolicy.END } }), code: Code.BAD_REQUEST, says: /no queue 7/ },
   { name: 'pull: negative offset', call: () => ({ rpc: 'PullMessage', req: { group: res('g-bad'), messageQueue: queue('BadNormal'), offset: -3, batchSize: 1, filterExpression: undefined, longPollingTimeout: undefined } }), code: Code.ILLEGAL_OFFSET, says: /offset -3/ },
 ];
 
@@ -291,6 +305,10 @@ async function statusOf(c: MessagingServiceClient, r: Rpc, md: Metadata): Promis
       return (await call(c.recallMessage, c, r.req, md)).status;
     case 'UpdateOffset':
       return (await call(c.updateOffset, c, r.req, md)).status;
+    case 'GetOffset':
+      return (await call(c.getOffset, c, r.req, md)).status;
+    case 'QueryOffset':
+      return (await call(c.queryOffset, c, r.req, md)).status;
     case 'PullMessage':
       return pullStatus(c, r.req, md);
   }

@@ -43,7 +43,6 @@ describe('official Node client: DELAY and recall', () => {
     assert.notEqual(recalled.recallHandle, '', 'a DELAY send returns a recall handle');
     const receipt = await producer.recallMessage(TOPIC, recalled.recallHandle);
     assert.ok(receipt, 'recall answered');
-    assert.equal(Date.now() < t0 + 1500, true, 'sends and recall finished before the first delivery time (test precondition)');
 
     const got: Array<{ id: string; body: string; at: number; deliveryTs: number | undefined }> = [];
     const end = Date.now() + 10_000;
