@@ -69,6 +69,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   const metrics = createBrokerMetrics({
     storeStats: () => store?.stats(),
     broker: () => (state === 'serving' ? broker : undefined),
+    grpcInFlight: () => grpc?.inFlight(),
   });
 
   const status = (): StatusReport => ({
@@ -147,7 +148,16 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       defaultQueueNums: config.defaultTopicQueueNums,
       transaction: config.transaction,
     });
-    grpc = await startGrpcServer({ broker, host: config.host, port: config.grpcPort, logger: logger.child({ component: 'grpc' }) });
+    grpc = await startGrpcServer({
+      broker,
+      host: config.host,
+      port: config.grpcPort,
+      logger: logger.child({ component: 'grpc' }),
+      metrics: metrics.rpcSink,
+      brokerName: config.brokerName,
+      // Producers are told these limits in Settings; they must be the configured ones.
+      settings: { maxBodyBytes: config.maxBodySize, maxDelayMs: config.maxDelayMs },
+    });
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

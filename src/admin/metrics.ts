@@ -12,12 +12,22 @@ export interface MetricsSources {
   storeStats(): StoreStats | undefined;
   /** undefined unless the broker is serving. */
   broker(): BrokerApi | undefined;
+  /** gRPC requests in progress; undefined while the gRPC server is not up. */
+  grpcInFlight?(): number | undefined;
+}
+
+/** Per-RPC observations from the gRPC front (same shape as its RpcMetricsSink; admin imports no protocol code). */
+export interface RpcObservationSink {
+  /** One finished call: RPC name, v2 code name ("OK", "TOPIC_NOT_FOUND"), wall time in ms. */
+  observe(rpc: string, code: string, latencyMs: number): void;
 }
 
 export interface BrokerMetrics {
   readonly registry: Registry;
   /** Hand to `openMessageStore({ metrics })`. */
   readonly storeSink: StoreMetricsSink;
+  /** Hand to `startGrpcServer({ metrics })`. */
+  readonly rpcSink: RpcObservationSink;
   /** Prometheus text exposition. */
   scrape(): Promise<{ contentType: string; text: string }>;
 }
@@ -113,9 +123,47 @@ export function createBrokerMetrics(sources: MetricsSources): BrokerMetrics {
     },
   };
 
+  const rpcRequests = new Counter({
+    name: 'apogee_grpc_requests_total',
+    help: 'Finished gRPC calls by RPC and v2 status code',
+    labelNames: ['rpc', 'code'],
+    registers,
+  });
+  const rpcSeconds = new Histogram({
+    name: 'apogee_grpc_request_duration_seconds',
+    help: 'gRPC call latency by RPC (ReceiveMessage includes its long poll)',
+    labelNames: ['rpc'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  new Gauge({
+    name: 'apogee_grpc_requests_in_flight',
+    help: 'gRPC requests in progress (Telemetry streams excluded)',
+    registers,
+    collect(): void {
+      const n = sources.grpcInFlight?.();
+      if (n !== undefined) this.set(n);
+    },
+  });
+  // Called once per RPC: cache the labelled children (a handful of RPCs x codes).
+  const rpcCounters = new Map<string, Counter.Internal>();
+  const rpcHistograms = new Map<string, Histogram.Internal<'rpc'>>();
+  const rpcSink: RpcObservationSink = {
+    observe(rpc: string, code: string, latencyMs: number): void {
+      const key = `${rpc} ${code}`;
+      let c = rpcCounters.get(key);
+      if (!c) rpcCounters.set(key, (c = rpcRequests.labels(rpc, code)));
+      c.inc();
+      let h = rpcHistograms.get(rpc);
+      if (!h) rpcHistograms.set(rpc, (h = rpcSeconds.labels(rpc)));
+      h.observe(latencyMs / 1000);
+    },
+  };
+
   return {
     registry,
     storeSink,
+    rpcSink,
     async scrape() {
       return { contentType: registry.contentType, text: await registry.metrics() };
     },

@@ -392,7 +392,6 @@ export class Broker implements BrokerApi {
   async commitOffset(group: string, topic: string, queueId: number, offset: number): Promise<void> {
     this.checkServing();
     const t = this.requireTopicForRead(topic);
-    const g = await this.resolveGroup(group);
     if (!Number.isInteger(queueId) || queueId < 0 || queueId >= t.readQueueNums) {
       throw new BrokerError(BrokerErrorCode.BAD_REQUEST, `queue ${queueId} is not a read queue of '${topic}'`);
     }
@@ -400,6 +399,8 @@ export class Broker implements BrokerApi {
     if (!Number.isInteger(offset) || offset < 0 || offset > max) {
       throw new BrokerError(BrokerErrorCode.ILLEGAL_OFFSET, `offset ${offset} is outside 0..${max} of ${topic}/${queueId}`);
     }
+    // Only a valid commit may auto-create the group: a refused request changes nothing.
+    const g = await this.resolveGroup(group);
     await this.pop.setOffset(g, topic, queueId, offset);
   }
 

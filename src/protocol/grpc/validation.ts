@@ -109,6 +109,8 @@ export function checkUserProperties(props: Record<string, string>, settings: Grp
     if (k.trim() === '') fail(Code.ILLEGAL_MESSAGE_PROPERTY_KEY, 'user property name is blank');
     if (CONTROL.test(k)) fail(Code.ILLEGAL_MESSAGE_PROPERTY_KEY, `user property name ${describe(k)} contains a control character`);
     if (RESERVED_PROPERTY_NAMES.has(k)) fail(Code.ILLEGAL_MESSAGE_PROPERTY_KEY, `user property name ${describe(k)} is reserved for the system`);
+    // RocketMQ's proxy refuses control characters in values too (same code): they break its property encoding.
+    if (CONTROL.test(v)) fail(Code.ILLEGAL_MESSAGE_PROPERTY_KEY, `value of user property ${describe(k)} contains a control character`);
   }
   if (count > settings.maxUserProperties) {
     fail(Code.MESSAGE_PROPERTIES_TOO_LARGE, `${count} user properties exceed the limit of ${settings.maxUserProperties}`);
