@@ -146,6 +146,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       maxDelayMs: config.maxDelayMs,
       defaultQueueNums: config.defaultTopicQueueNums,
       transaction: config.transaction,
+      consumptionMetrics: metrics.consumptionSink,
     });
     grpc = await startGrpcServer({ broker, host: config.host, port: config.grpcPort, logger: logger.child({ component: 'grpc' }) });
   } catch (err) {

@@ -80,6 +80,7 @@ export class Broker implements BrokerApi {
       requireTopic: (name) => this.requireTopicForRead(name),
       resolveGroup: (name) => this.resolveGroup(name),
       ensureDeadLetterTopic: (group) => this.ensureDeadLetterTopic(group),
+      ...(options.consumptionMetrics ? { metrics: options.consumptionMetrics } : {}),
     });
     this.timers = new TimerService({
       store: this.store,
@@ -236,10 +237,11 @@ export class Broker implements BrokerApi {
   describeGroup(name: string): GroupDescription {
     const config = this.groups.require(name);
     const dlq = this.topics.get(DLQ_PREFIX + name);
+    const queues = this.pop.groupQueues(name);
     return {
       config,
-      queues: this.pop.groupQueues(name),
-      retrying: this.pop.retrying(name),
+      queues,
+      retrying: queues.reduce((n, q) => n + q.retrying, 0),
       deadLettered: dlq ? this.store.maxQueueOffset(dlq.name, 0) : 0,
     };
   }

@@ -97,8 +97,8 @@ export function registerGroupCommands(program: Command, env: Env): void {
       ctx.out.write(`group ${describeGroupLine(res.group)}\n`);
       ctx.out.write(fields([['retrying', res.retrying], ['dead-lettered', res.deadLettered]]));
       if (res.queues.length === 0) return ctx.out.write('no consume progress yet\n');
-      const rows = res.queues.map((q) => [q.topic, q.queueId, q.offset, q.maxOffset, q.lag, q.inFlight]);
-      ctx.out.write(table(['TOPIC', 'QUEUE', 'OFFSET', 'MAX-OFFSET', 'LAG', 'IN-FLIGHT'], rows));
+      const rows = res.queues.map((q) => [q.topic, q.queueId, q.offset, q.maxOffset, q.lag, q.inFlight, q.retrying, q.deadLettered]);
+      ctx.out.write(table(['TOPIC', 'QUEUE', 'OFFSET', 'MAX-OFFSET', 'LAG', 'IN-FLIGHT', 'RETRYING', 'DLQ'], rows));
     },
   );
 
