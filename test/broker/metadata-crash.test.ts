@@ -16,7 +16,7 @@ import { rng, tempDir } from '../store/helpers.js';
 import { waitFor } from './fixture.js';
 
 const CHILD = fileURLToPath(new URL('./metadata-crash-child.js', import.meta.url));
-const ROUNDS = 16;
+const ROUNDS = 12;
 
 async function openBroker(dir: string): Promise<{ broker: Broker; close: () => Promise<void> }> {
   const logger = silentLogger();
@@ -57,7 +57,7 @@ describe('metadata: crash while writing', () => {
         await waitFor(() => lines[0] === 'READY' || child.exitCode !== null, 15_000, `child ready (stderr: ${stderr})`);
         assert.equal(lines[0], 'READY', `child failed: ${stderr}`);
         // Kill after a random number of acknowledged creates, so the kill lands at a different write each round.
-        const want = 2 + Math.floor(random() * 40);
+        const want = 2 + Math.floor(random() * 20);
         await waitFor(() => lines.length > want || child.exitCode !== null, 15_000, `${want} creates (stderr: ${stderr})`);
         assert.equal(child.exitCode, null, `child exited early: ${stderr}`);
         // A random few ms more, so the kill does not always land right after an acknowledged write.
