@@ -34,7 +34,7 @@ import {
   type TopicDescription,
   type TopicSpec,
 } from './types.js';
-import { TimerService, toRealAppendInput } from './timer/index.js';
+import { TimerService, delayLevelToMs, toRealAppendInput } from './timer/index.js';
 import type { EndTransactionRequest } from './api.js';
 import type { CheckBackChannel } from './transaction/check-channel.js';
 import { CHECK_MAX_TIME_TOPIC, DEFAULT_TRANSACTION_OPTIONS } from './transaction/constants.js';
@@ -275,6 +275,7 @@ export class Broker implements BrokerApi {
       throw new BrokerError(BrokerErrorCode.TOPIC_NOT_FOUND, `topic '${input.topic}' does not exist`);
     }
     const now = this.clock.now();
+    if (input.delayLevel !== undefined) input = withDelayLevel(input, now);
     validateSend(input, topic, this.limits, now);
     const queueId = input.queueId ?? this.chooseQueue(topic, input.messageGroup);
     const messageId = input.messageId ?? newMessageId(now);
@@ -435,3 +436,12 @@ export class Broker implements BrokerApi {
   }
 }
 
+
+/** A 4.x delay level becomes the delivery timestamp it stands for (now + the level's fixed duration). */
+function withDelayLevel(input: SendInput, now: number): SendInput {
+  if (input.deliveryTimestamp !== undefined) {
+    throw new BrokerError(BrokerErrorCode.BAD_REQUEST, 'give a delivery timestamp or a delay level, not both');
+  }
+  const { delayLevel, ...rest } = input;
+  return { ...rest, deliveryTimestamp: now + delayLevelToMs(delayLevel as number) };
+}

@@ -128,6 +128,8 @@ export interface SendInput {
   messageGroup?: string;
   /** Epoch ms at which a DELAY message becomes visible. */
   deliveryTimestamp?: number;
+  /** DELAY only, instead of `deliveryTimestamp`: a RocketMQ 4.x delay level 1..18 (1 s ... 2 h from now). */
+  delayLevel?: number;
   properties?: Record<string, string>;
   bornTimestamp?: number;
   bornHost?: string;

@@ -276,6 +276,34 @@ describe('delay messages across a broker restart', () => {
   });
 });
 
+describe('RocketMQ 4.x delay levels', () => {
+  it('level 1 delivers after 1 s, not before; levels outside 1..18 and level plus timestamp are refused', async () => {
+    const fx = await openBrokerFixture();
+    try {
+      const b = fx.broker;
+      await b.createTopic({ name: 'Lvl', messageType: 'DELAY', queueNums: 1 });
+      const base = { topic: 'Lvl', body: Buffer.from('lvl'), messageType: 'DELAY' as const };
+      for (const delayLevel of [0, 19, 1.5]) {
+        await assert.rejects(b.send({ ...base, delayLevel }), isCode(BrokerErrorCode.ILLEGAL_DELIVERY_TIME), `level ${delayLevel}`);
+      }
+      await assert.rejects(b.send({ ...base, delayLevel: 1, deliveryTimestamp: Date.now() }), isCode(BrokerErrorCode.BAD_REQUEST));
+      await assert.rejects(b.send({ ...base, messageType: 'NORMAL', delayLevel: 1 }), isCode(BrokerErrorCode.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE));
+      const recv = (pollTimeoutMs: number) => b.receive({ group: 'gLvl', topic: 'Lvl', maxMessages: 1, invisibleDurationMs: 10_000, pollTimeoutMs });
+      assert.equal((await recv(0)).length, 0);
+      const sentAt = Date.now();
+      const r = await b.send({ ...base, delayLevel: 1 });
+      assert.ok(r.recallHandle);
+      const got = await recv(5000);
+      const waited = Date.now() - sentAt;
+      assert.deepEqual(bodies(got), ['lvl']);
+      assert.ok(waited >= 1000 && waited < 3000, `level 1 took ${waited} ms`);
+      assert.ok(got[0]!.deliveryTimestamp! >= sentAt + 1000);
+    } finally {
+      await fx.close();
+    }
+  });
+});
+
 describe('retry backoff policy', () => {
   it("defaults to RocketMQ's ladder from 10 s to 2 h; exponential on request; bad policies refused", async () => {
     const S = 1000;
