@@ -151,6 +151,46 @@ describe('bad receipt handles', () => {
   });
 });
 
+describe('FIFO release', () => {
+  it('message groups progress in parallel; the next message of a group waits until the previous is acked or dead-lettered', async () => {
+    const clock = new ManualClock();
+    const fx = await openBrokerFixture({ clock }, { clock });
+    try {
+      const b = fx.broker;
+      await b.createTopic({ name: 'Fi', messageType: 'FIFO', queueNums: 1 });
+      await b.createGroup({ name: 'gFi', fifo: true, maxDeliveryAttempts: 2 });
+      for (const body of ['a0', 'b0', 'a1', 'b1', 'a2']) {
+        await b.send({ topic: 'Fi', body: Buffer.from(body), messageType: 'FIFO', messageGroup: body[0]! });
+      }
+      const recv = () => b.receive({ group: 'gFi', topic: 'Fi', maxMessages: 8, invisibleDurationMs: 1000, pollTimeoutMs: 0 });
+      const first = await recv();
+      assert.deepEqual(bodies(first), ['a0', 'b0'], 'one head per message group, both at once');
+      const a0 = first.find((m) => m.body.toString() === 'a0')!;
+      const b0 = first.find((m) => m.body.toString() === 'b0')!;
+      await b.ack('gFi', 'Fi', b0.receiptHandle);
+      assert.deepEqual(bodies(await recv()), ['b1'], 'b moves on after its ack; a waits for a0');
+      clock.advance(1001);
+      const again = await recv();
+      assert.deepEqual(again.map((m) => [m.body.toString(), m.deliveryAttempt]).sort(), [['a0', 2], ['b1', 2]], 'the unacked heads come back first');
+      clock.advance(1001);
+      // Both heads used their 2 attempts: they go to the DLQ, and that releases a1 (b has nothing after b1).
+      assert.deepEqual(bodies(await recv()), ['a1']);
+      assert.equal(b.describeGroup('gFi').deadLettered, 2);
+      await assert.rejects(b.ack('gFi', 'Fi', a0.receiptHandle), isCode(BrokerErrorCode.INVALID_RECEIPT_HANDLE), 'a0 is in the DLQ');
+      // forwardToDeadLetter on request releases the next one too.
+      assert.equal(b.describeGroup('gFi').queues[0]!.inFlight, 1);
+      clock.advance(1001);
+      const a1again = await recv();
+      assert.deepEqual(a1again.map((m) => [m.body.toString(), m.deliveryAttempt]), [['a1', 2]]);
+      await b.forwardToDeadLetter('gFi', 'Fi', a1again[0]!.receiptHandle);
+      assert.deepEqual(bodies(await recv()), ['a2']);
+      assert.equal(b.describeGroup('gFi').deadLettered, 3);
+    } finally {
+      await fx.close();
+    }
+  });
+});
+
 describe('dead-letter counts', () => {
   it('are kept per queue across a restart, rebuilt from the journal when the snapshot is gone', async () => {
     const clock = new ManualClock();
