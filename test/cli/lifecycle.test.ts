@@ -92,10 +92,33 @@ describe('apogee start', () => {
 describe('client commands with no broker', () => {
   it('exit 3 with "cannot reach broker admin at URL"', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
-    const results = await Promise.all([runCli(['topic', 'list', '--admin', url]), runCli(['status'], { env: { APOGEE_ADMIN: url } })]);
-    for (const r of results) {
-      assert.equal(r.code, 3, r.stderr);
-      assert.equal(r.stderr, `error: cannot reach broker admin at ${url} (ECONNREFUSED)\n`);
+    // Every client command, so none of them swallows the error or reports it as a refusal.
+    const commands: string[][] = [
+      ['topic', 'create', 'T', '--type', 'NORMAL'],
+      ['topic', 'update', 'T', '--queues', '2'],
+      ['topic', 'list'],
+      ['topic', 'describe', 'T'],
+      ['topic', 'delete', 'T'],
+      ['group', 'create', 'G'],
+      ['group', 'update', 'G', '--fifo'],
+      ['group', 'list'],
+      ['group', 'describe', 'G'],
+      ['group', 'delete', 'G'],
+      ['group', 'reset-offset', 'G', '--topic', 'T', '--to', 'earliest'],
+      ['message', 'send', '--topic', 'T', '--body', 'x'],
+      ['message', 'get', 'ID'],
+      ['message', 'query', '--topic', 'T', '--key', 'K'],
+      ['status'],
+    ];
+    const results = await Promise.all([
+      ...commands.map((c) => runCli([...c, '--admin', url])),
+      runCli(['status'], { env: { APOGEE_ADMIN: url } }),
+    ]);
+    for (const [i, r] of results.entries()) {
+      const what = (commands[i] ?? ['status (APOGEE_ADMIN)']).join(' ');
+      assert.equal(r.code, 3, `${what}: ${r.stderr}`);
+      assert.equal(r.stdout, '', what);
+      assert.equal(r.stderr, `error: cannot reach broker admin at ${url} (ECONNREFUSED)\n`, what);
     }
   });
 });
