@@ -69,7 +69,7 @@ export class PopService {
 
   constructor(private readonly o: PopServiceOptions) {
     this.polls = new LongPollRegistry(o.maxWaitersPerGroup ?? 1024);
-    this.snapshotFile = new MetadataFile(join(o.configDir, 'pop-state.json'));
+    this.snapshotFile = new MetadataFile(join(o.configDir, 'pop-state.json'), 1);
     this.maxWindow = o.maxWindow ?? 20_000;
     // Sequence numbers must grow across restarts so an old receipt handle never matches a new delivery.
     this.seq = o.clock.now();
