@@ -19,18 +19,22 @@ function ok(r: CliResult): string {
 
 describe('apogee start', () => {
   it('prints exactly one ready line on stdout and logs JSON on stderr', async () => {
-    const b = await spawnBroker({ args: ['--log-level', 'info'] });
+    const b = await spawnBroker({ args: ['--log-level', 'info', '--flush', 'async', '--host', '127.0.0.1'] });
     assert.equal(b.stdout(), `apogee ready grpc=127.0.0.1:${b.grpc.port} http=127.0.0.1:${b.http.port} data=${b.dataDir}\n`);
     assert.ok(b.grpc.port > 0 && b.http.port > 0 && b.grpc.port !== b.http.port);
     const effective = b
       .stderr()
       .split('\n')
       .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { msg: string; config?: { dataDir: string; grpcPort: number } })
+      .map((l) => JSON.parse(l) as { msg: string; config?: { dataDir: string; grpcPort: number; flush: string; host: string } })
       .find((l) => l.msg === 'effective config');
     assert.ok(effective?.config, 'effective config logged');
     assert.equal(effective.config.dataDir, b.dataDir);
     assert.equal(effective.config.grpcPort, 0);
+    assert.equal(effective.config.flush, 'async');
+    assert.equal(effective.config.host, '127.0.0.1');
+    const status = JSON.parse(ok(await runCli(['status', '--json', '--admin', b.adminUrl]))) as { flush: string };
+    assert.equal(status.flush, 'async', 'the running broker uses the flag');
     const exit = await b.stop('SIGTERM');
     assert.equal(exit.code, 0);
   });
