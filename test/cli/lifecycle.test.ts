@@ -39,6 +39,14 @@ describe('apogee start', () => {
     assert.equal(exit.code, 0);
   });
 
+  it('--log-pretty writes short human lines instead of JSON', async () => {
+    const b = await spawnBroker({ args: ['--log-level', 'info', '--log-pretty'] });
+    const lines = b.stderr().split('\n').filter((l) => l.length > 0);
+    assert.ok(lines.some((l) => /^info effective config \{/.test(l)), b.stderr());
+    assert.ok(lines.every((l) => !l.startsWith('{')), `no JSON lines:\n${b.stderr()}`);
+    assert.equal((await b.stop('SIGTERM')).code, 0);
+  });
+
   it('stops cleanly on SIGTERM and SIGINT within 5 s with exit 0 and no abort marker; metadata survives restarts', async () => {
     const dataDir = await makeTempDir();
     const first = await spawnBroker({ dataDir });
