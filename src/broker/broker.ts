@@ -13,6 +13,7 @@ import { BrokerError, BrokerErrorCode } from './errors.js';
 import { compileFilter } from './filter/index.js';
 import { GroupRegistry } from './group-registry.js';
 import { newMessageId, toAppendInput, toMessageView } from './message-codec.js';
+import { Prop } from './properties.js';
 import { validateGroupName, validateTopicNameSyntax } from './names.js';
 import type { BrokerOptions } from './options.js';
 import { validateSend, type SendLimits } from './send-validation.js';
@@ -244,6 +245,38 @@ export class Broker implements BrokerApi {
       retrying: queues.reduce((n, q) => n + q.retrying, 0),
       deadLettered: dlq ? this.store.maxQueueOffset(dlq.name, 0) : 0,
     };
+  }
+
+  /**
+   * Operators' resend: a copy of a dead-lettered message goes back to the topic it came from, with its body, tag,
+   * keys, message group and user properties and a new message id. Every group consuming that topic receives it.
+   */
+  async resendDeadLetter(group: string, messageId: string): Promise<SendResult> {
+    this.checkServing();
+    this.groups.require(group);
+    const dlqName = DLQ_PREFIX + group;
+    const found = this.topics.get(dlqName) && typeof messageId === 'string' && messageId.length > 0 ? await this.store.queryByUniqKey(messageId, 32) : [];
+    const dead = found.find((m) => m.topic === dlqName);
+    if (!dead) throw new BrokerError(BrokerErrorCode.MESSAGE_NOT_FOUND, `no message with id '${messageId}' in ${dlqName}`);
+    const origin = dead.properties[Prop.DLQ_ORIGIN_TOPIC];
+    const topic = origin !== undefined ? this.topics.get(origin) : undefined;
+    if (!topic) throw new BrokerError(BrokerErrorCode.TOPIC_NOT_FOUND, `topic '${origin ?? '?'}' that message '${messageId}' came from does not exist`);
+    if (topic.messageType === 'TRANSACTION') {
+      throw new BrokerError(BrokerErrorCode.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE, `topic '${topic.name}' takes transactional messages, which need a producer`);
+    }
+    const view = toMessageView(dead);
+    const result = await this.send({
+      topic: topic.name,
+      body: view.body,
+      messageType: topic.messageType,
+      properties: view.properties,
+      ...(view.tag !== undefined ? { tag: view.tag } : {}),
+      ...(view.keys.length > 0 ? { keys: view.keys } : {}),
+      ...(topic.messageType === 'FIFO' && view.messageGroup !== undefined ? { messageGroup: view.messageGroup } : {}),
+      ...(topic.messageType === 'DELAY' ? { deliveryTimestamp: this.clock.now() } : {}),
+    });
+    this.logger.info({ group, messageId, topic: topic.name, newMessageId: result.messageId }, 'dead-lettered message resent');
+    return result;
   }
 
   /** The group, created with defaults on first use when the broker allows it. */

@@ -191,6 +191,44 @@ describe('FIFO release', () => {
   });
 });
 
+describe('dead-letter resend', () => {
+  it('sends a copy of a dead letter back to its topic with body, tag, keys and properties; bad requests are refused', async () => {
+    const clock = new ManualClock();
+    const fx = await openBrokerFixture({ clock }, { clock });
+    try {
+      const b = fx.broker;
+      await b.createTopic({ name: 'RS', queueNums: 1 });
+      await b.createGroup({ name: 'gRS', maxDeliveryAttempts: 1 });
+      const sent = await b.send({ topic: 'RS', body: Buffer.from('poison'), messageType: 'NORMAL', tag: 'T1', keys: ['order-7'], properties: { orderId: '7' } });
+      const recv = (group: string) => b.receive({ group, topic: 'RS', maxMessages: 8, invisibleDurationMs: 1000, pollTimeoutMs: 0 });
+      for (const m of await recv('gOther')) await b.ack('gOther', 'RS', m.receiptHandle);
+      assert.equal((await recv('gRS')).length, 1);
+      clock.advance(1001);
+      assert.equal((await recv('gRS')).length, 0, 'dead-lettered after its one attempt');
+
+      await assert.rejects(b.resendDeadLetter('gRS', 'no-such-id'), isCode(BrokerErrorCode.MESSAGE_NOT_FOUND));
+      await assert.rejects(b.resendDeadLetter('gNone', sent.messageId), isCode(BrokerErrorCode.CONSUMER_GROUP_NOT_FOUND));
+      await assert.rejects(b.resendDeadLetter('gOther', sent.messageId), isCode(BrokerErrorCode.MESSAGE_NOT_FOUND), 'gOther has no dead letters');
+      const r = await b.resendDeadLetter('gRS', sent.messageId);
+      assert.equal(r.topic, 'RS');
+      assert.notEqual(r.messageId, sent.messageId);
+      await assert.rejects(b.resendDeadLetter('gRS', r.messageId), isCode(BrokerErrorCode.MESSAGE_NOT_FOUND), 'the copy is not a dead letter');
+      for (const group of ['gRS', 'gOther']) {
+        const [copy, ...more] = await recv(group);
+        assert.equal(more.length, 0);
+        assert.ok(copy);
+        assert.deepEqual(
+          [copy.body.toString(), copy.tag, copy.keys, copy.properties, copy.deliveryAttempt, copy.messageId],
+          ['poison', 'T1', ['order-7'], { orderId: '7' }, 1, r.messageId],
+          group,
+        );
+      }
+    } finally {
+      await fx.close();
+    }
+  });
+});
+
 describe('dead-letter counts', () => {
   it('are kept per queue across a restart, rebuilt from the journal when the snapshot is gone', async () => {
     const clock = new ManualClock();

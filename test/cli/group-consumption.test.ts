@@ -135,6 +135,16 @@ describe('apogee group describe and metrics, with a real consumer', () => {
       },
       { deliveries: 6, redeliveries: 2, acks: 1, dlqMoves: 2, lag: 3, inFlight: 1 },
     );
+
+    // An operator sends m2 back from the DLQ: the group gets it again as a first delivery.
+    const resent = ok(await cli('group', 'resend-dead-letter', 'GW', ids[2]!));
+    assert.match(resent, new RegExp(`^resent message ${ids[2]} to topic Work as \\S+\\n$`));
+    const back = await receiveN(c, 1, 60_000);
+    assert.deepEqual(back.map((m) => [m.body.toString(), m.deliveryAttempt]), [['m2', 1]]);
+    await c.ack(back[0]!);
+    const missing = await cli('group', 'resend-dead-letter', 'GW', 'no-such-id');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no message with id 'no-such-id' in %DLQ%GW \(MESSAGE_NOT_FOUND, HTTP 404\)/);
   });
 });
 

@@ -109,6 +109,18 @@ export function registerGroupCommands(program: Command, env: Env): void {
   });
 
   withClientOptions(
+    group.command('resend-dead-letter <group> <messageId>').description("send a message of the group's %DLQ% topic back to its original topic"),
+  ).action(async (name: string, messageId: string, opts: ClientOptions) => {
+    const ctx = clientContext(opts, env);
+    const res = await ctx.client.post<{ result: { messageId: string; topic: string; queueId: number; queueOffset: number } }>(
+      `/api/groups/${seg(name)}/dead-letters/${seg(messageId)}/resend`,
+      {},
+    );
+    const r = res.result;
+    ctx.out.write(ctx.json ? json(res) : `resent message ${messageId} to topic ${r.topic} as ${r.messageId}\n`);
+  });
+
+  withClientOptions(
     group
       .command('reset-offset <group>')
       .description("move a group's consume offsets on a topic")
