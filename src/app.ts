@@ -147,6 +147,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       maxDelayMs: config.maxDelayMs,
       defaultQueueNums: config.defaultTopicQueueNums,
       transaction: config.transaction,
+      consumptionMetrics: metrics.consumptionSink,
     });
     grpc = await startGrpcServer({
       broker,

@@ -1,10 +1,11 @@
 /**
  * Prometheus metrics of one broker, in its own registry (no global registry, so several brokers can live in one
- * process). Append/flush figures arrive through the store's metrics sink; sizes and consumer lag are read at
- * scrape time.
+ * process). Append/flush figures arrive through the store's metrics sink, deliveries/acks/dead-letter moves through
+ * the broker's consumption sink; sizes and consumer lag are read at scrape time.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BrokerApi, TransactionStats } from '../broker/api.js';
+import type { ConsumptionMetricsSink } from '../broker/consumption/metrics-sink.js';
 import type { StoreMetricsSink, StoreStats } from '../store/types.js';
 
 export interface MetricsSources {
@@ -28,6 +29,8 @@ export interface BrokerMetrics {
   readonly storeSink: StoreMetricsSink;
   /** Hand to `startGrpcServer({ metrics })`. */
   readonly rpcSink: RpcObservationSink;
+  /** Hand to `Broker.open({ consumptionMetrics })`. */
+  readonly consumptionSink: ConsumptionMetricsSink;
   /** Prometheus text exposition. */
   scrape(): Promise<{ contentType: string; text: string }>;
 }
@@ -35,6 +38,13 @@ export interface BrokerMetrics {
 interface TopicCounters {
   messages: Counter.Internal;
   bytes: Counter.Internal;
+}
+
+interface GroupTopicCounters {
+  deliveries: Counter.Internal;
+  redeliveries: Counter.Internal;
+  acks: Counter.Internal;
+  deadLettered: Counter.Internal;
 }
 
 export function createBrokerMetrics(sources: MetricsSources): BrokerMetrics {
@@ -105,6 +115,38 @@ export function createBrokerMetrics(sources: MetricsSources): BrokerMetrics {
   registry.registerMetric(inFlight);
   registerTransactionMetrics(registers, sources);
 
+  const groupLabels = ['group', 'topic'];
+  const deliveries = new Counter({ name: 'apogee_consumer_deliveries_total', help: 'Messages handed to receivers, redeliveries included', labelNames: groupLabels, registers });
+  const redeliveries = new Counter({ name: 'apogee_consumer_redeliveries_total', help: 'Deliveries of attempt 2 or later', labelNames: groupLabels, registers });
+  const acks = new Counter({ name: 'apogee_consumer_acks_total', help: 'Messages acked', labelNames: groupLabels, registers });
+  const dlqMoves = new Counter({ name: 'apogee_consumer_dlq_moves_total', help: 'Messages moved to the dead-letter topic %DLQ%<group>', labelNames: groupLabels, registers });
+  // Keyed by group, then topic: no string is built per call. Bounded by the groups and topics that exist.
+  const perGroup = new Map<string, Map<string, GroupTopicCounters>>();
+  const countersOf = (group: string, topic: string): GroupTopicCounters => {
+    let byTopic = perGroup.get(group);
+    if (!byTopic) perGroup.set(group, (byTopic = new Map()));
+    let c = byTopic.get(topic);
+    if (!c) {
+      const labels = { group, topic };
+      c = { deliveries: deliveries.labels(labels), redeliveries: redeliveries.labels(labels), acks: acks.labels(labels), deadLettered: dlqMoves.labels(labels) };
+      byTopic.set(topic, c);
+    }
+    return c;
+  };
+  const consumptionSink: ConsumptionMetricsSink = {
+    delivered(group: string, topic: string, first: number, redelivered: number): void {
+      const c = countersOf(group, topic);
+      c.deliveries.inc(first + redelivered);
+      if (redelivered > 0) c.redeliveries.inc(redelivered);
+    },
+    acked(group: string, topic: string): void {
+      countersOf(group, topic).acks.inc();
+    },
+    deadLettered(group: string, topic: string): void {
+      countersOf(group, topic).deadLettered.inc();
+    },
+  };
+
   // The sink is on the append path: cache the labelled children so a record costs two increments, no lookups.
   const perTopic = new Map<string, TopicCounters>();
   const storeSink: StoreMetricsSink = {
@@ -164,6 +206,7 @@ export function createBrokerMetrics(sources: MetricsSources): BrokerMetrics {
     registry,
     storeSink,
     rpcSink,
+    consumptionSink,
     async scrape() {
       return { contentType: registry.contentType, text: await registry.metrics() };
     },

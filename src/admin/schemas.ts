@@ -57,6 +57,8 @@ export const messageSendBody = z.strictObject({
   keys: z.array(z.string()).max(32).optional(),
   messageGroup: z.string().optional(),
   deliveryTimestamp: z.number().int().min(0).optional(),
+  /** RocketMQ 4.x delay level 1..18, instead of deliveryTimestamp (the broker checks the range). */
+  delayLevel: z.number().int().optional(),
   properties: z.record(z.string(), z.string()).optional(),
   queueId: z.number().int().min(0).optional(),
 });

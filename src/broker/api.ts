@@ -50,6 +50,8 @@ export interface BrokerApi {
   getGroup(name: string): GroupConfig | undefined;
   listGroups(): GroupConfig[];
   describeGroup(name: string): GroupDescription;
+  /** Sends a copy of a message of `%DLQ%<group>` back to its original topic (new message id). */
+  resendDeadLetter(group: string, messageId: string): Promise<SendResult>;
 
   // ---- messages
   /** Validates and appends; resolves when durable per the flush mode. */

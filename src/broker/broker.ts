@@ -13,6 +13,7 @@ import { BrokerError, BrokerErrorCode } from './errors.js';
 import { compileFilter } from './filter/index.js';
 import { GroupRegistry } from './group-registry.js';
 import { newMessageId, toAppendInput, toMessageView } from './message-codec.js';
+import { Prop } from './properties.js';
 import { validateGroupName, validateTopicNameSyntax } from './names.js';
 import type { BrokerOptions } from './options.js';
 import { validateSend, type SendLimits } from './send-validation.js';
@@ -34,7 +35,7 @@ import {
   type TopicDescription,
   type TopicSpec,
 } from './types.js';
-import { TimerService, toRealAppendInput } from './timer/index.js';
+import { TimerService, delayLevelToMs, toRealAppendInput } from './timer/index.js';
 import type { EndTransactionRequest } from './api.js';
 import type { CheckBackChannel } from './transaction/check-channel.js';
 import { CHECK_MAX_TIME_TOPIC, DEFAULT_TRANSACTION_OPTIONS } from './transaction/constants.js';
@@ -80,6 +81,7 @@ export class Broker implements BrokerApi {
       requireTopic: (name) => this.requireTopicForRead(name),
       resolveGroup: (name) => this.resolveGroup(name),
       ensureDeadLetterTopic: (group) => this.ensureDeadLetterTopic(group),
+      ...(options.consumptionMetrics ? { metrics: options.consumptionMetrics } : {}),
     });
     this.timers = new TimerService({
       store: this.store,
@@ -236,12 +238,45 @@ export class Broker implements BrokerApi {
   describeGroup(name: string): GroupDescription {
     const config = this.groups.require(name);
     const dlq = this.topics.get(DLQ_PREFIX + name);
+    const queues = this.pop.groupQueues(name);
     return {
       config,
-      queues: this.pop.groupQueues(name),
-      retrying: this.pop.retrying(name),
+      queues,
+      retrying: queues.reduce((n, q) => n + q.retrying, 0),
       deadLettered: dlq ? this.store.maxQueueOffset(dlq.name, 0) : 0,
     };
+  }
+
+  /**
+   * Operators' resend: a copy of a dead-lettered message goes back to the topic it came from, with its body, tag,
+   * keys, message group and user properties and a new message id. Every group consuming that topic receives it.
+   */
+  async resendDeadLetter(group: string, messageId: string): Promise<SendResult> {
+    this.checkServing();
+    this.groups.require(group);
+    const dlqName = DLQ_PREFIX + group;
+    const found = this.topics.get(dlqName) && typeof messageId === 'string' && messageId.length > 0 ? await this.store.queryByUniqKey(messageId, 32) : [];
+    const dead = found.find((m) => m.topic === dlqName);
+    if (!dead) throw new BrokerError(BrokerErrorCode.MESSAGE_NOT_FOUND, `no message with id '${messageId}' in ${dlqName}`);
+    const origin = dead.properties[Prop.DLQ_ORIGIN_TOPIC];
+    const topic = origin !== undefined ? this.topics.get(origin) : undefined;
+    if (!topic) throw new BrokerError(BrokerErrorCode.TOPIC_NOT_FOUND, `topic '${origin ?? '?'}' that message '${messageId}' came from does not exist`);
+    if (topic.messageType === 'TRANSACTION') {
+      throw new BrokerError(BrokerErrorCode.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE, `topic '${topic.name}' takes transactional messages, which need a producer`);
+    }
+    const view = toMessageView(dead);
+    const result = await this.send({
+      topic: topic.name,
+      body: view.body,
+      messageType: topic.messageType,
+      properties: view.properties,
+      ...(view.tag !== undefined ? { tag: view.tag } : {}),
+      ...(view.keys.length > 0 ? { keys: view.keys } : {}),
+      ...(topic.messageType === 'FIFO' && view.messageGroup !== undefined ? { messageGroup: view.messageGroup } : {}),
+      ...(topic.messageType === 'DELAY' ? { deliveryTimestamp: this.clock.now() } : {}),
+    });
+    this.logger.info({ group, messageId, topic: topic.name, newMessageId: result.messageId }, 'dead-lettered message resent');
+    return result;
   }
 
   /** The group, created with defaults on first use when the broker allows it. */
@@ -273,6 +308,7 @@ export class Broker implements BrokerApi {
       throw new BrokerError(BrokerErrorCode.TOPIC_NOT_FOUND, `topic '${input.topic}' does not exist`);
     }
     const now = this.clock.now();
+    if (input.delayLevel !== undefined) input = withDelayLevel(input, now);
     validateSend(input, topic, this.limits, now);
     const queueId = input.queueId ?? this.chooseQueue(topic, input.messageGroup);
     const messageId = input.messageId ?? newMessageId(now);
@@ -447,3 +483,12 @@ export class Broker implements BrokerApi {
   }
 }
 
+
+/** A 4.x delay level becomes the delivery timestamp it stands for (now + the level's fixed duration). */
+function withDelayLevel(input: SendInput, now: number): SendInput {
+  if (input.deliveryTimestamp !== undefined) {
+    throw new BrokerError(BrokerErrorCode.BAD_REQUEST, 'give a delivery timestamp or a delay level, not both');
+  }
+  const { delayLevel, ...rest } = input;
+  return { ...rest, deliveryTimestamp: now + delayLevelToMs(delayLevel as number) };
+}

@@ -22,7 +22,7 @@ export class GroupRegistry {
     configDir: string,
     private readonly now: () => number,
   ) {
-    this.file = new MetadataFile(join(configDir, 'groups.json'));
+    this.file = new MetadataFile(join(configDir, 'groups.json'), 1);
   }
 
   async load(): Promise<void> {

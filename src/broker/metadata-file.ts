@@ -11,16 +11,27 @@ export class MetadataFile<T> {
   private next: (() => T) | undefined;
   private nextWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
 
-  constructor(readonly path: string) {}
+  /** `version`: the format version this code reads; a file with another `version` field is refused at load. */
+  constructor(
+    readonly path: string,
+    private readonly version?: number,
+  ) {}
 
   /** Reads the file; undefined when it does not exist. A leftover temp file from a crash is ignored. */
   async load(): Promise<T | undefined> {
+    let data: unknown;
     try {
-      return JSON.parse(await readFile(this.path, 'utf8')) as T;
+      data = JSON.parse(await readFile(this.path, 'utf8'));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new Error(`cannot read metadata file ${this.path}: ${(err as Error).message}`);
     }
+    const found = typeof data === 'object' && data !== null ? (data as { version?: unknown }).version : undefined;
+    if (this.version !== undefined && found !== this.version) {
+      // Never guess at a layout this code does not know: a newer broker may have written it.
+      throw new Error(`metadata file ${this.path} has format version ${String(found)}; this Apogee reads version ${this.version}`);
+    }
+    return data as T;
   }
 
   /** Persists the value `snapshot()` returns at write time; resolves when it (or a newer one) is durable. */

@@ -1,3 +1,4 @@
+import type { ConsumptionMetricsSink } from './consumption/metrics-sink.js';
 import type { TransactionOptions } from './transaction/constants.js';
 import type { MessageStore } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
@@ -24,4 +25,6 @@ export interface BrokerOptions {
   transaction?: Partial<TransactionOptions>;
   /** Default queue count of a new topic (default 8). */
   defaultQueueNums?: number;
+  /** Receives delivery, ack and dead-letter counts (admin metrics); none by default. */
+  consumptionMetrics?: ConsumptionMetricsSink;
 }

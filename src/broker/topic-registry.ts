@@ -21,7 +21,7 @@ export class TopicRegistry {
     private readonly defaultQueueNums: number,
     private readonly now: () => number,
   ) {
-    this.file = new MetadataFile(join(configDir, 'topics.json'));
+    this.file = new MetadataFile(join(configDir, 'topics.json'), 1);
   }
 
   async load(): Promise<void> {

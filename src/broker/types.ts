@@ -77,15 +77,20 @@ export interface GroupQueueState {
   offset: number;
   maxOffset: number;
   lag: number;
-  /** Messages received and not yet acked (invisible). */
+  /** Messages received, not yet acked, and still invisible. */
   inFlight: number;
+  /** Messages delivered before and now waiting for redelivery (their invisible time ended unacked). */
+  retrying: number;
+  /** Messages of this queue moved to the group's dead-letter topic so far. */
+  deadLettered: number;
 }
 
 export interface GroupDescription {
   config: GroupConfig;
   queues: GroupQueueState[];
-  /** Messages waiting on %RETRY%<group> style redelivery. */
+  /** Messages waiting for redelivery (sum over the queues). */
   retrying: number;
+  /** Messages in the group's dead-letter topic `%DLQ%<group>`. */
   deadLettered: number;
 }
 
@@ -123,6 +128,8 @@ export interface SendInput {
   messageGroup?: string;
   /** Epoch ms at which a DELAY message becomes visible. */
   deliveryTimestamp?: number;
+  /** DELAY only, instead of `deliveryTimestamp`: a RocketMQ 4.x delay level 1..18 (1 s ... 2 h from now). */
+  delayLevel?: number;
   properties?: Record<string, string>;
   bornTimestamp?: number;
   bornHost?: string;

@@ -39,7 +39,9 @@ describe('pop consumption', () => {
     const b1 = await receive('gB');
     assert.equal(a1.length, 10);
     assert.equal(b1.length, 10);
-    assert.deepEqual(a1.map((m) => m.body.toString()).sort(), b1.map((m) => m.body.toString()).sort());
+    const sent = Array.from({ length: 10 }, (_, i) => `m${i}`).sort();
+    assert.deepEqual(a1.map((m) => m.body.toString()).sort(), sent, 'group A: every message once');
+    assert.deepEqual(b1.map((m) => m.body.toString()).sort(), sent, 'group B: every message once');
     assert.ok(a1.every((m) => m.deliveryAttempt === 1));
     assert.equal((await receive('gA')).length, 0, 'in-flight messages are invisible');
     // gA acks half; after the invisible time the other half comes back with attempt 2.
@@ -250,7 +252,7 @@ describe('long polling', () => {
       const got = await pending;
       const latency = Date.now() - sentAt;
       assert.equal(got.length, 1);
-      assert.ok(latency < 50 + 60, `woke after ${latency} ms`); // 50 ms budget + the async flush interval of the fixture
+      assert.ok(latency < 50 + 60, `woke after ${latency} ms`); // 50 ms budget + slack for a loaded machine (consumption-rules.test.ts checks the median against 50 ms)
     } finally {
       await fx.close();
     }

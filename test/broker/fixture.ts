@@ -12,8 +12,8 @@ export interface BrokerFixture {
   dir: string;
   store: MessageStore;
   broker: Broker;
-  /** Clean close and open again on the same data dir. */
-  restart(): Promise<void>;
+  /** Clean close and open again on the same data dir; `whileClosed` runs in between (e.g. to delete a file). */
+  restart(whileClosed?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,9 +38,10 @@ export async function openBrokerFixture(
     get broker() {
       return cur.broker;
     },
-    async restart() {
+    async restart(whileClosed?: () => Promise<void>) {
       await cur.broker.close();
       await cur.store.close();
+      await whileClosed?.();
       cur = await open();
     },
     async close() {

@@ -65,6 +65,10 @@ describe('send rules', () => {
       ['DELAY too far', { ...base, topic: 'delay', messageType: 'DELAY', deliveryTimestamp: Date.now() + 48 * 3600_000 }, BrokerErrorCode.ILLEGAL_DELIVERY_TIME],
       ['delivery time on normal', { ...base, deliveryTimestamp: Date.now() }, BrokerErrorCode.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE],
       ['normal to TRANSACTION topic', { ...base, topic: 'tx' }, BrokerErrorCode.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE],
+      ['TRANSACTION to normal topic', { ...base, messageType: 'TRANSACTION' }, BrokerErrorCode.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE],
+      ['DELAY to normal topic', { ...base, messageType: 'DELAY', deliveryTimestamp: Date.now() + 1000 }, BrokerErrorCode.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE],
+      ['normal to DELAY topic', { ...base, topic: 'delay' }, BrokerErrorCode.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE],
+      ['FIFO group on a DELAY message', { ...base, topic: 'delay', messageType: 'DELAY', deliveryTimestamp: Date.now() + 1000, messageGroup: 'g' }, BrokerErrorCode.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE],
       ['unknown type', { ...base, messageType: 'LITE' as never }, BrokerErrorCode.BAD_REQUEST],
       ['queue out of range', { ...base, queueId: 99 }, BrokerErrorCode.BAD_REQUEST],
     ];

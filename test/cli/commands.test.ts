@@ -121,6 +121,13 @@ describe('apogee message', () => {
     }, 10_000, 100);
     assert.equal(found[0]!.bodyPreview, 'due soon');
     fails(await cli('message', 'send', '--topic', 'Later', '--body', 'no time'), 1, /\(ILLEGAL_DELIVERY_TIME, HTTP 400\)/);
+    assert.match(ok(await cli('message', 'send', '--topic', 'Later', '--body', 'level one', '--keys', 'lk', '--delay-level', '1')), /\(scheduled\)\n$/);
+    const levelled = await waitFor('the delay-level message on its topic', async () => {
+      const r = json<{ messages: Array<{ bodyPreview: string }> }>(await cli('message', 'query', '--topic', 'Later', '--key', 'lk', '--json'));
+      return r.messages.length > 0 ? r.messages : undefined;
+    }, 10_000, 100);
+    assert.equal(levelled[0]!.bodyPreview, 'level one');
+    fails(await cli('message', 'send', '--topic', 'Later', '--body', 'x', '--delay-level', '19'), 2, /--delay-level.*must be between 1 and 18/);
   });
 
   it('refuses bad message requests', async () => {

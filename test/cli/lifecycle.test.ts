@@ -19,20 +19,32 @@ function ok(r: CliResult): string {
 
 describe('apogee start', () => {
   it('prints exactly one ready line on stdout and logs JSON on stderr', async () => {
-    const b = await spawnBroker({ args: ['--log-level', 'info'] });
+    const b = await spawnBroker({ args: ['--log-level', 'info', '--flush', 'async', '--host', '127.0.0.1'] });
     assert.equal(b.stdout(), `apogee ready grpc=127.0.0.1:${b.grpc.port} http=127.0.0.1:${b.http.port} data=${b.dataDir}\n`);
     assert.ok(b.grpc.port > 0 && b.http.port > 0 && b.grpc.port !== b.http.port);
     const effective = b
       .stderr()
       .split('\n')
       .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { msg: string; config?: { dataDir: string; grpcPort: number } })
+      .map((l) => JSON.parse(l) as { msg: string; config?: { dataDir: string; grpcPort: number; flush: string; host: string } })
       .find((l) => l.msg === 'effective config');
     assert.ok(effective?.config, 'effective config logged');
     assert.equal(effective.config.dataDir, b.dataDir);
     assert.equal(effective.config.grpcPort, 0);
+    assert.equal(effective.config.flush, 'async');
+    assert.equal(effective.config.host, '127.0.0.1');
+    const status = JSON.parse(ok(await runCli(['status', '--json', '--admin', b.adminUrl]))) as { flush: string };
+    assert.equal(status.flush, 'async', 'the running broker uses the flag');
     const exit = await b.stop('SIGTERM');
     assert.equal(exit.code, 0);
+  });
+
+  it('--log-pretty writes short human lines instead of JSON', async () => {
+    const b = await spawnBroker({ args: ['--log-level', 'info', '--log-pretty'] });
+    const lines = b.stderr().split('\n').filter((l) => l.length > 0);
+    assert.ok(lines.some((l) => /^info effective config \{/.test(l)), b.stderr());
+    assert.ok(lines.every((l) => !l.startsWith('{')), `no JSON lines:\n${b.stderr()}`);
+    assert.equal((await b.stop('SIGTERM')).code, 0);
   });
 
   it('stops cleanly on SIGTERM and SIGINT within 5 s with exit 0 and no abort marker; metadata survives restarts', async () => {
@@ -92,10 +104,33 @@ describe('apogee start', () => {
 describe('client commands with no broker', () => {
   it('exit 3 with "cannot reach broker admin at URL"', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
-    const results = await Promise.all([runCli(['topic', 'list', '--admin', url]), runCli(['status'], { env: { APOGEE_ADMIN: url } })]);
-    for (const r of results) {
-      assert.equal(r.code, 3, r.stderr);
-      assert.equal(r.stderr, `error: cannot reach broker admin at ${url} (ECONNREFUSED)\n`);
+    // Every client command, so none of them swallows the error or reports it as a refusal.
+    const commands: string[][] = [
+      ['topic', 'create', 'T', '--type', 'NORMAL'],
+      ['topic', 'update', 'T', '--queues', '2'],
+      ['topic', 'list'],
+      ['topic', 'describe', 'T'],
+      ['topic', 'delete', 'T'],
+      ['group', 'create', 'G'],
+      ['group', 'update', 'G', '--fifo'],
+      ['group', 'list'],
+      ['group', 'describe', 'G'],
+      ['group', 'delete', 'G'],
+      ['group', 'reset-offset', 'G', '--topic', 'T', '--to', 'earliest'],
+      ['message', 'send', '--topic', 'T', '--body', 'x'],
+      ['message', 'get', 'ID'],
+      ['message', 'query', '--topic', 'T', '--key', 'K'],
+      ['status'],
+    ];
+    const results = await Promise.all([
+      ...commands.map((c) => runCli([...c, '--admin', url])),
+      runCli(['status'], { env: { APOGEE_ADMIN: url } }),
+    ]);
+    for (const [i, r] of results.entries()) {
+      const what = (commands[i] ?? ['status (APOGEE_ADMIN)']).join(' ');
+      assert.equal(r.code, 3, `${what}: ${r.stderr}`);
+      assert.equal(r.stdout, '', what);
+      assert.equal(r.stderr, `error: cannot reach broker admin at ${url} (ECONNREFUSED)\n`, what);
     }
   });
 });

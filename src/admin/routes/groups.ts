@@ -31,6 +31,11 @@ export function registerGroupRoutes(router: Router, ctx: RouteContext): void {
     return { status: 200, json: { deleted: req.params.name } };
   });
 
+  router.add('POST', '/api/groups/:name/dead-letters/:id/resend', async (req) => {
+    const result = await ctx.broker().resendDeadLetter(req.params.name!, req.params.id!);
+    return { status: 201, json: { result } };
+  });
+
   router.add('POST', '/api/groups/:name/reset-offset', async (req) => {
     const body = validate(resetOffsetBody, await req.body(), 'reset-offset request');
     const target = parseResetTarget(body.to);

@@ -42,6 +42,7 @@ export function registerMessageRoutes(router: Router, ctx: RouteContext): void {
       ...(m.keys !== undefined ? { keys: m.keys } : {}),
       ...(m.messageGroup !== undefined ? { messageGroup: m.messageGroup } : {}),
       ...(m.deliveryTimestamp !== undefined ? { deliveryTimestamp: m.deliveryTimestamp } : {}),
+      ...(m.delayLevel !== undefined ? { delayLevel: m.delayLevel } : {}),
       ...(m.properties !== undefined ? { properties: m.properties } : {}),
       ...(m.queueId !== undefined ? { queueId: m.queueId } : {}),
       bornHost: req.remote,

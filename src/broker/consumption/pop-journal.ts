@@ -21,8 +21,10 @@ export type JournalRecord =
   | { k: 'R'; g: string; t: string; q: number; a: number; b: number; e: EntryTuple[] }
   /** Redeliveries and invisible-time changes of entries already read. */
   | { k: 'P'; g: string; t: string; q: number; e: EntryTuple[] }
-  /** Offsets done: acked or moved to the dead-letter topic. */
+  /** Offsets done: acked. */
   | { k: 'A'; g: string; t: string; q: number; o: number[] }
+  /** Offsets done by a move to the dead-letter topic (counted per queue). */
+  | { k: 'D'; g: string; t: string; q: number; o: number[] }
   /** A consumer group was deleted. */
   | { k: 'X'; g: string };
 
@@ -35,13 +37,15 @@ export interface QueueData {
   entries: Map<number, PopEntry>;
   /** Offsets acked at or past `next` (an ack's record survived a crash that lost the read's record). */
   doneAhead: Set<number>;
+  /** Messages of this queue moved to the dead-letter topic so far. */
+  dl: number;
 }
 
 export interface SnapshotFileV1 {
   version: 1;
   /** Journal queue offset to replay from. */
   journalOffset: number;
-  queues: Array<{ g: string; t: string; q: number; ack: number; next: number; e: EntryTuple[] }>;
+  queues: Array<{ g: string; t: string; q: number; ack: number; next: number; e: EntryTuple[]; dl?: number }>;
 }
 
 export function queueKey(group: string, topic: string, queueId: number): string {
@@ -64,7 +68,7 @@ function dataFor(state: Map<string, QueueData>, g: string, t: string, q: number,
   const key = queueKey(g, t, q);
   let d = state.get(key);
   if (!d) {
-    d = { group: g, topic: t, queueId: q, ack: start, next: start, entries: new Map(), doneAhead: new Set() };
+    d = { group: g, topic: t, queueId: q, ack: start, next: start, entries: new Map(), doneAhead: new Set(), dl: 0 };
     state.set(key, d);
   }
   return d;
@@ -117,12 +121,16 @@ export function applyJournalRecord(state: Map<string, QueueData>, rec: JournalRe
       if (d) for (const t of rec.e) upsert(d, t);
       return;
     }
-    case 'A': {
+    case 'A':
+    case 'D': {
       const d = state.get(queueKey(rec.g, rec.t, rec.q));
       if (!d) return;
       for (const o of rec.o) {
-        if (o >= d.next) d.doneAhead.add(o);
-        else d.entries.delete(o);
+        // Counted only when this record is what makes the offset done, so replaying it twice counts it once.
+        let changed: boolean;
+        if (o >= d.next) changed = !d.doneAhead.has(o) && d.doneAhead.add(o) !== undefined;
+        else changed = d.entries.delete(o);
+        if (changed && rec.k === 'D') d.dl++;
       }
       return;
     }

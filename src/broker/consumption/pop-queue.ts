@@ -39,6 +39,8 @@ export class PopQueue {
   /** FIFO: undone offsets per message group, in order; only the first may be delivered. */
   private readonly fifoGroups = new Map<string, number[]>();
   inflightCount = 0;
+  /** Messages of this queue moved to the group's dead-letter topic (durable through the journal). */
+  deadLettered = 0;
   /** Offsets acked before their read was recorded (journal replay after a crash): skipped when read. */
   readonly doneAhead = new Set<number>();
   /** A receive is reading new offsets of this queue: others skip it instead of reading the same offsets. */

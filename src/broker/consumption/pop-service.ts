@@ -29,6 +29,7 @@ import {
 } from './pop-journal.js';
 import { PopQueue, type PopEntry } from './pop-queue.js';
 import { decodeReceiptHandle, encodeReceiptHandle } from './receipt-handle.js';
+import type { ConsumptionMetricsSink } from './metrics-sink.js';
 
 export const MIN_INVISIBLE_MS = 1;
 export const MAX_INVISIBLE_MS = 12 * 60 * 60 * 1000;
@@ -49,6 +50,8 @@ export interface PopServiceOptions {
   /** Read-but-undone messages kept per group/queue before reading further stops (backpressure). */
   maxWindow?: number;
   maxWaitersPerGroup?: number;
+  /** Counts deliveries, acks and dead-letter moves (admin metrics). */
+  metrics?: ConsumptionMetricsSink;
   snapshotIntervalMs?: number;
 }
 
@@ -66,7 +69,7 @@ export class PopService {
 
   constructor(private readonly o: PopServiceOptions) {
     this.polls = new LongPollRegistry(o.maxWaitersPerGroup ?? 1024);
-    this.snapshotFile = new MetadataFile(join(o.configDir, 'pop-state.json'));
+    this.snapshotFile = new MetadataFile(join(o.configDir, 'pop-state.json'), 1);
     this.maxWindow = o.maxWindow ?? 20_000;
     // Sequence numbers must grow across restarts so an old receipt handle never matches a new delivery.
     this.seq = o.clock.now();
@@ -77,7 +80,7 @@ export class PopService {
     const snap = await this.snapshotFile.load();
     const state = new Map<string, QueueData>();
     for (const q of snap?.queues ?? []) {
-      const d: QueueData = { group: q.g, topic: q.t, queueId: q.q, ack: q.ack, next: q.next, entries: new Map(), doneAhead: new Set() };
+      const d: QueueData = { group: q.g, topic: q.t, queueId: q.q, ack: q.ack, next: q.next, entries: new Map(), doneAhead: new Set(), dl: q.dl ?? 0 };
       for (const t of q.e) d.entries.set(t[0], fromTuple(t));
       state.set(queueKey(q.g, q.t, q.q), d);
     }
@@ -109,6 +112,7 @@ export class PopService {
     for (const [key, d] of state) {
       const q = new PopQueue(d.topic, d.queueId, d.ack);
       q.nextOffset = d.next;
+      q.deadLettered = d.dl;
       const sorted = [...d.entries.values()].filter((e) => e.offset >= d.ack).sort((a, b) => a.offset - b.offset);
       for (const e of sorted) {
         q.restore(e);
@@ -148,7 +152,7 @@ export class PopService {
         const [g = '', t = ''] = key.split('\u0000');
         const e: EntryTuple[] = [];
         for (const entry of q.entries.values()) e.push(toTuple(entry));
-        queues.push({ g, t, q: q.queueId, ack: q.ackOffset, next: q.nextOffset, e });
+        queues.push({ g, t, q: q.queueId, ack: q.ackOffset, next: q.nextOffset, e, dl: q.deadLettered });
       }
       return { version: 1, journalOffset, queues };
     });
@@ -301,13 +305,17 @@ export class PopService {
       out.push(this.received(group.name, topic, msg, e));
       want--;
     }
-    if (redelivered.length > 0) await this.journal({ k: 'P', g: group.name, t: topic, q: q.queueId, e: redelivered });
+    if (redelivered.length > 0) {
+      this.o.metrics?.delivered(group.name, topic, 0, redelivered.length);
+      await this.journal({ k: 'P', g: group.name, t: topic, q: q.queueId, e: redelivered });
+    }
     if (want <= 0 || q.reading) return;
     // 3. New messages from the read cursor.
     q.reading = true;
     try {
       const from = q.nextOffset;
       const tuples: EntryTuple[] = [];
+      let firstDeliveries = 0;
       let cursor = from;
       const maxOffset = store.maxQueueOffset(topic, q.queueId);
       while (want > 0 && cursor < maxOffset && q.windowSize < this.maxWindow) {
@@ -336,6 +344,7 @@ export class PopService {
             q.deliver(entry, now, invisibleMs, this.nextSeq());
             out.push(this.received(group.name, topic, msg, entry));
             want--;
+            firstDeliveries++;
             tuples.push(toTuple(entry));
           } else {
             const waiting = q.entries.get(ce.queueOffset);
@@ -345,6 +354,7 @@ export class PopService {
         // Entries below `cursor` were all handled; keep the cursor in step when some were missing (retention).
         if (q.nextOffset < cursor) q.skipRead(cursor - 1);
       }
+      if (firstDeliveries > 0) this.o.metrics?.delivered(group.name, topic, firstDeliveries, 0);
       if (cursor > from) await this.journal({ k: 'R', g: group.name, t: topic, q: q.queueId, a: from, b: cursor, e: tuples });
     } finally {
       q.reading = false;
@@ -394,7 +404,9 @@ export class PopService {
       this.o.logger.info({ group, topic, queueId: q.queueId, offset: e.offset, attempts: e.attempt, dlq: dlq.name, at: now }, 'message moved to dead-letter topic');
     }
     q.done(e.offset);
-    await this.journal({ k: 'A', g: group, t: topic, q: q.queueId, o: [e.offset] });
+    q.deadLettered++;
+    this.o.metrics?.deadLettered(group, topic);
+    await this.journal({ k: 'D', g: group, t: topic, q: q.queueId, o: [e.offset] });
     this.polls.notify(topic);
   }
 
@@ -417,6 +429,7 @@ export class PopService {
     this.o.requireTopic(topic);
     const { q, e } = this.locate(group, topic, receiptHandle);
     q.done(e.offset);
+    this.o.metrics?.acked(group, topic);
     await this.journal({ k: 'A', g: group, t: topic, q: q.queueId, o: [e.offset] });
     if (e.messageGroup !== undefined) this.polls.notify(topic);
   }
@@ -484,22 +497,29 @@ export class PopService {
 
   groupQueues(group: string): GroupQueueState[] {
     const out: GroupQueueState[] = [];
+    const now = this.o.clock.now();
     for (const [key, q] of this.queues) {
       if (!key.startsWith(group + '\u0000')) continue;
       const maxOffset = this.o.store.maxQueueOffset(q.topic, q.queueId);
-      out.push({ topic: q.topic, queueId: q.queueId, offset: q.ackOffset, maxOffset, lag: Math.max(0, maxOffset - q.ackOffset), inFlight: q.inflightCount });
+      // Counted at `now`: an entry whose invisible time is over waits for redelivery even before a receive notices.
+      let inFlight = 0;
+      let retrying = 0;
+      for (const e of q.entries.values()) {
+        if (e.inflight && e.visibleAt > now) inFlight++;
+        else if (e.attempt > 0) retrying++;
+      }
+      out.push({
+        topic: q.topic,
+        queueId: q.queueId,
+        offset: q.ackOffset,
+        maxOffset,
+        lag: Math.max(0, maxOffset - q.ackOffset),
+        inFlight,
+        retrying,
+        deadLettered: q.deadLettered,
+      });
     }
     return out.sort((a, b) => a.topic.localeCompare(b.topic) || a.queueId - b.queueId);
-  }
-
-  /** Read-but-undone messages that are not in flight (waiting for redelivery or behind a FIFO predecessor). */
-  retrying(group: string): number {
-    let n = 0;
-    for (const [key, q] of this.queues) {
-      if (!key.startsWith(group + '\u0000')) continue;
-      for (const e of q.entries.values()) if (!e.inflight && e.attempt > 0) n++;
-    }
-    return n;
   }
 
   waitingReceivers(group?: string): number {

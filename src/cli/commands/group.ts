@@ -97,8 +97,8 @@ export function registerGroupCommands(program: Command, env: Env): void {
       ctx.out.write(`group ${describeGroupLine(res.group)}\n`);
       ctx.out.write(fields([['retrying', res.retrying], ['dead-lettered', res.deadLettered]]));
       if (res.queues.length === 0) return ctx.out.write('no consume progress yet\n');
-      const rows = res.queues.map((q) => [q.topic, q.queueId, q.offset, q.maxOffset, q.lag, q.inFlight]);
-      ctx.out.write(table(['TOPIC', 'QUEUE', 'OFFSET', 'MAX-OFFSET', 'LAG', 'IN-FLIGHT'], rows));
+      const rows = res.queues.map((q) => [q.topic, q.queueId, q.offset, q.maxOffset, q.lag, q.inFlight, q.retrying, q.deadLettered]);
+      ctx.out.write(table(['TOPIC', 'QUEUE', 'OFFSET', 'MAX-OFFSET', 'LAG', 'IN-FLIGHT', 'RETRYING', 'DLQ'], rows));
     },
   );
 
@@ -106,6 +106,18 @@ export function registerGroupCommands(program: Command, env: Env): void {
     const ctx = clientContext(opts, env);
     const res = await ctx.client.delete<{ deleted: string }>(`/api/groups/${seg(name)}`);
     ctx.out.write(ctx.json ? json(res) : `deleted group ${name}\n`);
+  });
+
+  withClientOptions(
+    group.command('resend-dead-letter <group> <messageId>').description("send a message of the group's %DLQ% topic back to its original topic"),
+  ).action(async (name: string, messageId: string, opts: ClientOptions) => {
+    const ctx = clientContext(opts, env);
+    const res = await ctx.client.post<{ result: { messageId: string; topic: string; queueId: number; queueOffset: number } }>(
+      `/api/groups/${seg(name)}/dead-letters/${seg(messageId)}/resend`,
+      {},
+    );
+    const r = res.result;
+    ctx.out.write(ctx.json ? json(res) : `resent message ${messageId} to topic ${r.topic} as ${r.messageId}\n`);
   });
 
   withClientOptions(

@@ -24,6 +24,7 @@ interface SendOptions extends ClientOptions {
   keys?: string[];
   messageGroup?: string;
   delayMs?: number;
+  delayLevel?: number;
   property?: string[];
 }
 
@@ -99,6 +100,7 @@ export function registerMessageCommands(program: Command, env: Env): void {
       .option('--keys <key>', 'business key, indexed for `message query` (repeatable)', collect)
       .option('--message-group <group>', 'message group (FIFO topics)')
       .option('--delay-ms <ms>', 'deliver this many ms from now (DELAY topics)', intArg(0, 365 * 24 * 3600 * 1000))
+      .option('--delay-level <level>', 'deliver after RocketMQ 4.x delay level 1..18 (1s 5s 10s 30s 1m ... 2h; DELAY topics)', intArg(1, 18))
       .option('--property <name=value>', 'user property (repeatable)', collect),
   ).action(async (opts: SendOptions) => {
     const body = await sendBody(opts);
@@ -110,6 +112,7 @@ export function registerMessageCommands(program: Command, env: Env): void {
       ...(opts.keys !== undefined ? { keys: opts.keys } : {}),
       ...(opts.messageGroup !== undefined ? { messageGroup: opts.messageGroup } : {}),
       ...(opts.delayMs !== undefined ? { deliveryTimestamp: Date.now() + opts.delayMs } : {}),
+      ...(opts.delayLevel !== undefined ? { delayLevel: opts.delayLevel } : {}),
       ...(props ? { properties: props } : {}),
     });
     const r = res.result;
