@@ -54,6 +54,7 @@ test('kill -9 before the timers are due: each is delivered once after restart; a
     const firstDue = Math.min(...ready.filter((r) => r.body !== 'now').map((r) => r.deliverAt));
     assert.ok(Date.now() < firstDue, 'killed before the timers were due');
 
+    const reopenedAt = Date.now();
     const svc = await rig.open();
     // x and y rebuilt, z recalled; `now` was delivered but its op record may not have made it before the kill,
     // in which case it is pending again and must be settled by the real-copy look-up, not delivered again.
@@ -63,7 +64,11 @@ test('kill -9 before the timers are due: each is delivered once after restart; a
     assert.deepEqual(rig.deliveries.map((d) => d.body), ['x', 'y']);
     for (const d of rig.deliveries) {
       assert.ok(d.at >= d.deliverAt, `${d.body} early`);
-      assert.ok(d.at - d.deliverAt <= 100, `${d.body} ${d.at - d.deliverAt} ms late`);
+      // Correctness, not speed: lateness is measured by `npm run bench -- consumption` (target: within 100 ms at
+      // normal load). Here the bound only catches a timer that waits for something else; it counts from the
+      // reopen when that came after the due time, and leaves room for a test machine running other suites.
+      const late = d.at - Math.max(d.deliverAt, reopenedAt);
+      assert.ok(late <= 500, `${d.body} ${late} ms late`);
     }
     await waitFor(() => svc.pendingCount() === 0, 2000, 'nothing pending');
     assert.equal(svc.stats().deduplicated, p - 2);
@@ -80,6 +85,7 @@ test('kill -9 after the real copy was written but before the timer was marked de
   try {
     await child.line('copied');
     await child.kill9();
+    const reopenedAt = Date.now();
     const svc = await rig.open();
     await waitFor(() => svc.pendingCount() === 0, 3000, 'the timer to be settled');
     assert.equal(rig.deliveries.length, 0, 'deliver was not called again');
@@ -117,6 +123,7 @@ test('kill -9 in the middle of a delivery burst: afterwards every message is on 
     const deliveredBefore = child.lines.filter((l) => l.startsWith('delivered')).length;
     assert.ok(deliveredBefore < count, `killed mid-burst (${deliveredBefore} of ${count} delivered)`);
 
+    const reopenedAt = Date.now();
     const svc = await rig.open();
     await waitFor(() => svc.pendingCount() === 1, 5000, 'the rest delivered (the long one stays pending)');
     const bodies = (await rig.realMessages('K')).map((m) => m.body.toString());
