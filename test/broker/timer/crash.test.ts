@@ -85,7 +85,6 @@ test('kill -9 after the real copy was written but before the timer was marked de
   try {
     await child.line('copied');
     await child.kill9();
-    const reopenedAt = Date.now();
     const svc = await rig.open();
     await waitFor(() => svc.pendingCount() === 0, 3000, 'the timer to be settled');
     assert.equal(rig.deliveries.length, 0, 'deliver was not called again');
@@ -123,7 +122,6 @@ test('kill -9 in the middle of a delivery burst: afterwards every message is on 
     const deliveredBefore = child.lines.filter((l) => l.startsWith('delivered')).length;
     assert.ok(deliveredBefore < count, `killed mid-burst (${deliveredBefore} of ${count} delivered)`);
 
-    const reopenedAt = Date.now();
     const svc = await rig.open();
     await waitFor(() => svc.pendingCount() === 1, 5000, 'the rest delivered (the long one stays pending)');
     const bodies = (await rig.realMessages('K')).map((m) => m.body.toString());
