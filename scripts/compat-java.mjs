@@ -84,9 +84,11 @@ async function againstReference() {
   }
   try {
     const results = [];
-    results.push(await mvnTest('compat/java', { APOGEE_COMPAT_ENDPOINT: state.grpc, APOGEE_COMPAT_TARGET: 'reference' }));
+    // The 4.x example first: after a few hundred transactional messages RocketMQ 5.4.0 was seen to stop applying
+    // the 4.x client's EndTransaction (op queue stuck, the same COMMIT checked back again and again).
+    results.push(await mvnTest('examples/java-transaction-producer', { ROCKETMQ_NAMESRV_ADDR: state.namesrv, APOGEE_EXAMPLE_TARGET: 'reference' }));
     if (!interrupted) {
-      results.push(await mvnTest('examples/java-transaction-producer', { ROCKETMQ_NAMESRV_ADDR: state.namesrv, APOGEE_EXAMPLE_TARGET: 'reference' }));
+      results.push(await mvnTest('compat/java', { APOGEE_COMPAT_ENDPOINT: state.grpc, APOGEE_COMPAT_TARGET: 'reference' }));
     }
     return results;
   } finally {
