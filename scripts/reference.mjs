@@ -487,6 +487,9 @@ function brokerConf(cfg) {
     `transactionCheckInterval=${cfg.tx.checkInterval}`,
     `transactionTimeOut=${cfg.tx.timeout}`,
     `transactionCheckMax=${cfg.tx.checkMax}`,
+    // Op records ("this half message is done") are written in batches every 3 s upstream; with the 3 s check
+    // timeout above, checks raced them and asked producers about transactions they had already ended.
+    'transactionOpBatchInterval=200',
   ];
   return `${lines.join('\n')}\n${cfg.brokerExtra}`;
 }
