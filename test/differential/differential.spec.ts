@@ -17,6 +17,8 @@ import { TOPOLOGY, type Json, type Record_, type Target } from './support.js';
 
 interface KnownDifference {
   scenario: string;
+  /** false: a difference found here that is not wanted; kept in the table (so the suite stays meaningful) until fixed. */
+  intended: boolean;
   /** Dot path into the scenario's record. */
   path: string;
   reference: Json;
@@ -31,6 +33,7 @@ interface KnownDifference {
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
   {
     scenario: 'bad input: codes the client sees',
+    intended: true,
     path: 'receiveWithInvisible1s',
     reference: { error: 'BadRequestException', code: 40011 },
     apogee: { ok: true },
@@ -40,6 +43,7 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   },
   {
     scenario: 'bad input: codes the client sees',
+    intended: true,
     path: 'ackWithForgedReceiptHandle',
     reference: { error: 'InternalErrorException', code: 50001 },
     apogee: { error: 'BadRequestException', code: 40013 },
@@ -47,6 +51,7 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   },
   {
     scenario: 'bad input: codes the client sees',
+    intended: true,
     path: 'ackTwice',
     reference: { ok: true },
     apogee: { error: 'BadRequestException', code: 40013 },
@@ -54,6 +59,34 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
       'a second ack of the same receipt handle: RocketMQ answers OK, Apogee INVALID_RECEIPT_HANDLE ("stale: already ' +
       'acked") as spec/grpc-v2.md asks for stale handles; the message stays acked either way',
   },
+  ...(['dlqGroup', 'fifoGroup', 'newGroup'] as const).flatMap((g): KnownDifference[] => [
+    {
+      scenario: 'Settings answer: retry policy and FIFO flag per consumer group',
+      intended: true,
+      path: `${g}.backoffStrategy`,
+      reference: 'customizedBackoff',
+      apogee: 'exponentialBackoff',
+      reason: 'the official Node client ignores a customized backoff (then never retries), so Apogee sends its ladder as an exponential curve',
+    },
+    {
+      scenario: 'Settings answer: retry policy and FIFO flag per consumer group',
+      intended: false,
+      path: `${g}.firstRetryDelayMs`,
+      reference: 1000,
+      apogee: 10_000,
+      reason: "OPEN: RocketMQ 5's ladder starts at 1 s (1s 5s 10s 30s 1m ...); Apogee's default starts at 10 s (the 4.x ladder from level 3)",
+    },
+  ]),
+  ...(['fifoGroup', 'newGroup'] as const).map(
+    (g): KnownDifference => ({
+      scenario: 'Settings answer: retry policy and FIFO flag per consumer group',
+      intended: false,
+      path: `${g}.maxAttempts`,
+      reference: 17,
+      apogee: 16,
+      reason: "OPEN: a group's default in RocketMQ is retryMaxTimes=16, i.e. 17 deliveries; Apogee's maxDeliveryAttempts defaults to 16",
+    }),
+  ),
 ];
 
 function getPath(r: Json, path: string): Json | undefined {

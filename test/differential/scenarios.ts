@@ -4,6 +4,9 @@
  * Tags and message groups carry the run id so a long-lived reference's leftovers never leak in.
  */
 import type { MessageView } from 'rocketmq-client-nodejs';
+import { ClientType, FilterType } from '../../src/protocol/grpc/generated/apache/rocketmq/v2/definition.js';
+import type { TelemetryCommand } from '../../src/protocol/grpc/generated/apache/rocketmq/v2/service.js';
+import { clientMetadata, rawClient } from '../grpc/support/harness.js';
 import {
   bodies,
   consumer,
@@ -313,3 +316,82 @@ export const SCENARIOS: Scenario[] = [
       }),
   },
 ];
+
+/**
+ * What a push consumer is told in the Settings answer on Telemetry (the official clients read their retry
+ * schedule and attempt limit from it). Raw client: the official one does not expose the answer.
+ */
+async function settingsAnswer(t: Target, group: string): Promise<Record_> {
+  const client = rawClient(t.endpoint);
+  const stream = client.telemetry(clientMetadata(`diff-settings-${group}-${t.runId}`));
+  try {
+    const answer = await new Promise<TelemetryCommand>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no Settings answer from ${t.name} within 10 s`)), 10_000);
+      stream.once('data', (c: TelemetryCommand) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+      stream.once('error', (e: Error) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      stream.write({
+        status: undefined,
+        command: {
+          $case: 'settings',
+          settings: {
+            clientType: ClientType.PUSH_CONSUMER,
+            accessPoint: undefined,
+            backoffPolicy: undefined,
+            requestTimeout: { seconds: 3, nanos: 0 },
+            pubSub: {
+              $case: 'subscription',
+              subscription: {
+                group: { name: group, resourceNamespace: '' },
+                subscriptions: [{ topic: { name: 'DiffNormal', resourceNamespace: '' }, expression: { type: FilterType.TAG, expression: '*' } }],
+                fifo: false,
+                receiveBatchSize: 32,
+                longPollingTimeout: { seconds: 20, nanos: 0 },
+                liteSubscriptionQuota: undefined,
+                maxLiteTopicSize: undefined,
+              },
+            },
+            userAgent: undefined,
+            metric: undefined,
+          },
+        },
+      });
+    });
+    const s = answer.command?.$case === 'settings' ? answer.command.settings : undefined;
+    const b = s?.backoffPolicy;
+    const firstDelayMs =
+      b?.strategy?.$case === 'exponentialBackoff'
+        ? durationMs(b.strategy.exponentialBackoff.initial)
+        : b?.strategy?.$case === 'customizedBackoff'
+          ? durationMs(b.strategy.customizedBackoff.next[0])
+          : null;
+    return {
+      status: answer.status?.code ?? null,
+      maxAttempts: b?.maxAttempts ?? null,
+      backoffStrategy: b?.strategy?.$case ?? null,
+      firstRetryDelayMs: firstDelayMs,
+      fifo: s?.pubSub?.$case === 'subscription' ? (s.pubSub.subscription.fifo ?? null) : null,
+    };
+  } finally {
+    stream.cancel();
+    client.close();
+  }
+}
+
+function durationMs(d: { seconds: number; nanos: number } | undefined): number | null {
+  return d ? d.seconds * 1000 + Math.round(d.nanos / 1e6) : null;
+}
+
+SCENARIOS.push({
+  name: 'Settings answer: retry policy and FIFO flag per consumer group',
+  run: async (t) => ({
+    dlqGroup: await settingsAnswer(t, 'diff-dlq'),
+    fifoGroup: await settingsAnswer(t, 'diff-fifo'),
+    newGroup: await settingsAnswer(t, group(t, 'settings')),
+  }),
+});
