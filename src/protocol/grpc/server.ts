@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { GrpcRuntime } from './context.js';
 import type { TelemetryCommand } from './generated/apache/rocketmq/v2/service.js';
+import { installDeadlineClamp } from './deadline-clamp.js';
 import { parseHostPort } from './handlers/endpoints.js';
 import { InFlightLimiter } from './limiter.js';
 import type { RpcMetricsSink } from './metrics.js';
@@ -93,6 +94,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     );
   });
   bound.port = port;
+  if (!installDeadlineClamp(server)) {
+    options.logger.warn('grpc-js internals changed: far-future deadlines (official Java client Telemetry) will end streams early');
+  }
 
   const sweeper = setInterval(() => {
     const dropped = clients.expire();

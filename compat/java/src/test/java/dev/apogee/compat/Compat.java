@@ -53,6 +53,11 @@ final class Compat {
         return setting("apogee.compat.target", "APOGEE_COMPAT_TARGET", "unnamed");
     }
 
+    /** Apogee's stronger promises (no duplicate after a check-back commit) are asserted only against Apogee. */
+    static boolean isApogee() {
+        return "apogee".equalsIgnoreCase(target());
+    }
+
     static String normalTopic() {
         return setting("apogee.compat.topic.normal", "APOGEE_COMPAT_TOPIC_NORMAL", "TopicTestForNormal");
     }

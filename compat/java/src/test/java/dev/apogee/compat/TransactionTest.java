@@ -110,7 +110,13 @@ class TransactionTest {
             got = new ArrayList<>(got);
             got.addAll(consumer.receive(16, Compat.INVISIBLE));
             assertFalse(hasBody(got, "rollback-by-check"), "rolled back by the checker yet delivered: " + Compat.describe(got));
-            assertEquals(1, got.size(), Compat.describe(got));
+            assertEquals(1, got.stream().map(v -> v.getMessageId().toString()).distinct().count(), Compat.describe(got));
+            if (Compat.isApogee()) {
+                // Apogee's promise (spec/transactions.md): a transaction ends once. RocketMQ may check a committed
+                // transaction again before its op message is seen and then stores the message twice
+                // (apache/rocketmq#5574), so against the reference only the distinct message count is exact.
+                assertEquals(1, got.size(), Compat.describe(got));
+            }
             System.out.printf("[%s] first check-backs after (ms since send): %s%n", Compat.target(), checkedAt);
             consumer.ack(got.get(0));
         }

@@ -60,7 +60,14 @@ class TransactionProducerExampleTest {
         for (String service : TransactionProducerExample.SERVICES) {
             assertEquals(r.expected(), r.received().get(service), service + " must get exactly the committed orders");
         }
-        assertEquals(0, r.checkBacks().get(r.runId() + "-1"), "no check-back for an order committed at once");
+        int lateChecks = r.checkBacks().get(r.runId() + "-1") + r.checkBacks().get(r.runId() + "-2");
+        if ("reference".equalsIgnoreCase(target)) {
+            // RocketMQ may check a transaction the producer already ended when its op record is not yet visible
+            // (apache/rocketmq#8003); only reported here. Apogee promises never to (spec/transactions.md).
+            System.out.printf("check-backs of orders ended at once (RocketMQ: allowed, apache/rocketmq#8003): %d%n", lateChecks);
+        } else {
+            assertEquals(0, lateChecks, "no check-back for an order committed or rolled back at once");
+        }
         assertTrue(r.checkBacks().get(r.runId() + "-3") > 0, "the unknown order was checked back");
         assertTrue(r.checkBacks().get(r.runId() + "-4") > 0, "the unknown order was checked back");
         assertTrue(r.asExpected());
