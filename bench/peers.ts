@@ -4,7 +4,9 @@
  * confirms), NATS JetStream (file-storage stream, publish acks) and Redis (XADD to a stream; durability is whatever
  * the server is configured with, printed next to it). Apogee is measured twice: through the official RocketMQ Node
  * client, and through plain @grpc/grpc-js stubs (what the server itself can take, without that client's overhead).
- * A peer that cannot be reached is listed as such, not left out.
+ * A peer that cannot be reached is listed as such, not left out. Apache RocketMQ 5 is measured when
+ * APOGEE_BENCH_REFERENCE names the gRPC endpoint of a running reference (`npm run reference -- start`), with the same
+ * two clients as Apogee (topic APOGEE_BENCH_REFERENCE_TOPIC, default TopicTest, which the launcher creates).
  *
  * Addresses: APOGEE_BENCH_AMQP_URL (amqp://guest:guest@127.0.0.1:5672), APOGEE_BENCH_NATS_URL (127.0.0.1:4222),
  * APOGEE_BENCH_REDIS_URL (redis://127.0.0.1:6379).
@@ -61,7 +63,8 @@ async function drive(peer: string, inFlight: number, seconds: number, send: () =
 
 type PeerRun = (inFlight: number, seconds: number) => Promise<PeerRow>;
 
-async function apogeeGrpcJs(endpoint: string): Promise<{ run: PeerRun; close(): void }> {
+/** Plain grpc-js SendMessage calls (one message each) to a RocketMQ 5 gRPC endpoint: Apogee or Apache RocketMQ's proxy. */
+async function grpcJsSender(label: string, endpoint: string, topic: string): Promise<{ run: PeerRun; close(): void }> {
   const client = new MessagingServiceClient(endpoint, credentials.createInsecure());
   const md = new Metadata();
   md.set('x-mq-client-id', `bench-${randomUUID()}`);
@@ -72,7 +75,7 @@ async function apogeeGrpcJs(endpoint: string): Promise<{ run: PeerRun; close(): 
       const req: SendMessageRequest = {
         messages: [
           {
-            topic: { name: 'PeerBench', resourceNamespace: '' },
+            topic: { name: topic, resourceNamespace: '' },
             userProperties: {},
             systemProperties: SystemProperties.fromPartial({
               messageId: `01BENCH${(n++).toString(16).padStart(24, '0')}`,
@@ -93,7 +96,7 @@ async function apogeeGrpcJs(endpoint: string): Promise<{ run: PeerRun; close(): 
         resolve();
       });
     });
-  return { run: (n, s) => drive('apogee (grpc-js stubs)', n, s, send), close: () => client.close() };
+  return { run: (n, s) => drive(label, n, s, send), close: () => client.close() };
 }
 
 async function rabbitmq(): Promise<{ run: PeerRun; close(): Promise<void> }> {
@@ -188,19 +191,43 @@ export async function peersBench(seconds: number): Promise<string> {
       rows.push({ peer: 'apogee (official Node client)', inFlight: n, perSec: r.perSec, p50: r.p50, p99: r.p99, note: 'sync flush' });
     }
     rows.push(...(await measurePeer('apogee (grpc-js stubs)', async () => {
-      const h = await apogeeGrpcJs(endpoint);
+      const h = await grpcJsSender('apogee (grpc-js stubs)', endpoint, 'PeerBench');
       return { ...h, note: 'sync flush' };
     }, seconds)));
+    // Apache RocketMQ: a running reference (`npm run reference -- start` prints its gRPC endpoint), same two clients.
+    const reference = process.env.APOGEE_BENCH_REFERENCE;
+    if (reference) {
+      const topic = process.env.APOGEE_BENCH_REFERENCE_TOPIC ?? 'TopicTest';
+      for (const n of IN_FLIGHT) {
+        try {
+          const r = await sendRun('reference', reference, topic, 'normal', n, seconds);
+          rows.push({ peer: 'Apache RocketMQ (official Node client)', inFlight: n, perSec: r.perSec, p50: r.p50, p99: r.p99, note: 'SYNC_FLUSH, proxy local mode' });
+        } catch (err) {
+          rows.push(...(await unreachable('Apache RocketMQ (official Node client)', err)));
+          break;
+        }
+      }
+      rows.push(...(await measurePeer('Apache RocketMQ (grpc-js stubs)', async () => {
+        const h = await grpcJsSender('Apache RocketMQ (grpc-js stubs)', reference, topic);
+        return { ...h, note: 'SYNC_FLUSH, proxy local mode' };
+      }, seconds)));
+    } else {
+      rows.push({ peer: 'Apache RocketMQ', inFlight: 0, perSec: 0, p50: 0, p99: 0, note: 'not measured: set APOGEE_BENCH_REFERENCE=HOST:PORT (npm run reference -- start)' });
+    }
     rows.push(...(await measurePeer('RabbitMQ (durable, confirms)', rabbitmq, seconds)));
     rows.push(...(await measurePeer('NATS JetStream (file)', jetstream, seconds)));
     rows.push(...(await measurePeer('Redis (XADD)', redis, seconds)));
-    const ref = (n: number): PeerRow | undefined => rows.find((r) => r.peer === 'apogee (grpc-js stubs)' && r.inFlight === n);
+    // Like with like: rows through the official client against Apogee through it, the rest against Apogee's stubs row.
+    const ref = (r: PeerRow): PeerRow | undefined => {
+      const base = r.peer.includes('official Node client') ? 'apogee (official Node client)' : 'apogee (grpc-js stubs)';
+      return rows.find((x) => x.peer === base && x.inFlight === r.inFlight);
+    };
     return [
-      'acknowledged sends of 1 KiB, one client process on this machine; ratio = apogee (grpc-js stubs) ÷ peer at the same in-flight count',
+      'acknowledged sends of 1 KiB, one client process on this machine; ratio = apogee ÷ peer at the same in-flight count, through the same client (official Node client rows vs apogee through it, the rest vs apogee through grpc-js stubs)',
       markdownTable(
         ['peer', 'in flight', 'msgs/s', 'p50 ms', 'p99 ms', 'apogee ÷ peer', 'note'],
         rows.map((r) => {
-          const a = ref(r.inFlight);
+          const a = ref(r);
           const ratio = a && r.perSec > 0 && r.peer !== a.peer ? fmt(a.perSec / r.perSec, 2) : '-';
           return [r.peer, r.inFlight ? String(r.inFlight) : '-', r.inFlight ? fmt(r.perSec) : '-', fmt(r.p50, 2), fmt(r.p99, 2), ratio, r.note ?? ''];
         }),
