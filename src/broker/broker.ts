@@ -81,6 +81,7 @@ export class Broker implements BrokerApi {
       requireTopic: (name) => this.requireTopicForRead(name),
       resolveGroup: (name) => this.resolveGroup(name),
       ensureDeadLetterTopic: (group) => this.ensureDeadLetterTopic(group),
+      ...(options.maxReceiveBytes !== undefined ? { maxReceiveBytes: options.maxReceiveBytes } : {}),
       ...(options.consumptionMetrics ? { metrics: options.consumptionMetrics } : {}),
     });
     this.timers = new TimerService({

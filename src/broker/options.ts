@@ -25,6 +25,8 @@ export interface BrokerOptions {
   transaction?: Partial<TransactionOptions>;
   /** Default queue count of a new topic (default 8). */
   defaultQueueNums?: number;
+  /** Body bytes one receive gathers at most (default 16 MiB; at least one message is always returned). */
+  maxReceiveBytes?: number;
   /** Receives delivery, ack and dead-letter counts (admin metrics); none by default. */
   consumptionMetrics?: ConsumptionMetricsSink;
 }

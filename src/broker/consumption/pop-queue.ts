@@ -129,6 +129,11 @@ export class PopQueue {
     return out;
   }
 
+  /** Puts entries taken by `takeReady` but not delivered back at the front, in their order. */
+  returnReady(entries: PopEntry[]): void {
+    if (entries.length > 0) this.ready = entries.concat(this.ready);
+  }
+
   readyCount(): number {
     return this.ready.length;
   }

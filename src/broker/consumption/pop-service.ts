@@ -35,6 +35,14 @@ export const MIN_INVISIBLE_MS = 1;
 export const MAX_INVISIBLE_MS = 12 * 60 * 60 * 1000;
 export const MAX_POLL_MS = 5 * 60 * 1000;
 export const MAX_RECEIVE_BATCH = 1024;
+/** Body bytes one receive gathers before it stops taking more (at least one message is always returned). */
+export const DEFAULT_MAX_RECEIVE_BYTES = 16 * 1024 * 1024;
+
+/** What one receive may still take; shared by the queues it visits. */
+interface ReceiveBudget {
+  messages: number;
+  bytes: number;
+}
 
 export interface PopServiceOptions {
   store: MessageStore;
@@ -49,6 +57,11 @@ export interface PopServiceOptions {
   ensureDeadLetterTopic(group: string): Promise<TopicConfig>;
   /** Read-but-undone messages kept per group/queue before reading further stops (backpressure). */
   maxWindow?: number;
+  /**
+   * Body bytes one receive gathers at most (default 16 MiB, overshot by at most one message): a batch of 1024
+   * messages of 4 MiB would otherwise sit in memory at once for one slow receiver.
+   */
+  maxReceiveBytes?: number;
   maxWaitersPerGroup?: number;
   /** Counts deliveries, acks and dead-letter moves (admin metrics). */
   metrics?: ConsumptionMetricsSink;
@@ -64,6 +77,7 @@ export class PopService {
   private dirty = false;
   private snapshotTimer: NodeJS.Timeout | undefined;
   private readonly maxWindow: number;
+  private readonly maxReceiveBytes: number;
   private closed = false;
   private unsubscribe: (() => void) | undefined;
 
@@ -71,6 +85,7 @@ export class PopService {
     this.polls = new LongPollRegistry(o.maxWaitersPerGroup ?? 1024);
     this.snapshotFile = new MetadataFile(join(o.configDir, 'pop-state.json'), 1);
     this.maxWindow = o.maxWindow ?? 20_000;
+    this.maxReceiveBytes = o.maxReceiveBytes ?? DEFAULT_MAX_RECEIVE_BYTES;
     // Sequence numbers must grow across restarts so an old receipt handle never matches a new delivery.
     this.seq = o.clock.now();
   }
@@ -266,11 +281,12 @@ export class PopService {
     fifo: boolean,
   ): Promise<ReceivedMessage[]> {
     const out: ReceivedMessage[] = [];
+    const budget: ReceiveBudget = { messages: max, bytes: this.maxReceiveBytes };
     const start = queueIds.length > 1 ? Math.floor(Math.random() * queueIds.length) : 0;
-    for (let i = 0; i < queueIds.length && out.length < max; i++) {
+    for (let i = 0; i < queueIds.length && budget.messages > 0 && budget.bytes > 0; i++) {
       const qid = queueIds[(start + i) % queueIds.length] as number;
       const q = await this.queueFor(group, topic.name, qid);
-      await this.collectFromQueue(group, topic.name, q, max - out.length, invisibleMs, filter, fifo, out);
+      await this.collectFromQueue(group, topic.name, q, budget, invisibleMs, filter, fifo, out);
     }
     return out;
   }
@@ -279,7 +295,7 @@ export class PopService {
     group: GroupConfig,
     topic: string,
     q: PopQueue,
-    want: number,
+    budget: ReceiveBudget,
     invisibleMs: number,
     filter: CompiledFilter,
     fifo: boolean,
@@ -294,7 +310,13 @@ export class PopService {
     }
     // 2. Redeliveries and FIFO messages released by acks.
     const redelivered: EntryTuple[] = [];
-    for (const e of q.takeReady(want)) {
+    const ready = q.takeReady(budget.messages);
+    for (let i = 0; i < ready.length; i++) {
+      if (budget.bytes <= 0) {
+        q.returnReady(ready.slice(i)); // over the byte budget: the next receive takes them
+        break;
+      }
+      const e = ready[i] as PopEntry;
       const msg = await store.read(e.commitLogOffset);
       if (!msg) {
         q.done(e.offset); // deleted by retention
@@ -303,13 +325,14 @@ export class PopService {
       q.deliver(e, now, invisibleMs, this.nextSeq());
       redelivered.push(toTuple(e));
       out.push(this.received(group.name, topic, msg, e));
-      want--;
+      budget.messages--;
+      budget.bytes -= msg.body.length;
     }
     if (redelivered.length > 0) {
       this.o.metrics?.delivered(group.name, topic, 0, redelivered.length);
       await this.journal({ k: 'P', g: group.name, t: topic, q: q.queueId, e: redelivered });
     }
-    if (want <= 0 || q.reading) return;
+    if (budget.messages <= 0 || budget.bytes <= 0 || q.reading) return;
     // 3. New messages from the read cursor.
     q.reading = true;
     try {
@@ -318,11 +341,11 @@ export class PopService {
       let firstDeliveries = 0;
       let cursor = from;
       const maxOffset = store.maxQueueOffset(topic, q.queueId);
-      while (want > 0 && cursor < maxOffset && q.windowSize < this.maxWindow) {
-        const entries = await store.readQueue(topic, q.queueId, cursor, Math.min(64, Math.max(want * 2, 8)));
+      while (budget.messages > 0 && budget.bytes > 0 && cursor < maxOffset && q.windowSize < this.maxWindow) {
+        const entries = await store.readQueue(topic, q.queueId, cursor, Math.min(64, Math.max(budget.messages * 2, 8)));
         if (entries.length === 0) break;
         for (const ce of entries) {
-          if (want <= 0 || q.windowSize >= this.maxWindow) break;
+          if (budget.messages <= 0 || budget.bytes <= 0 || q.windowSize >= this.maxWindow) break;
           cursor = ce.queueOffset + 1;
           if (q.doneAhead.delete(ce.queueOffset) || !filter.matchesTagsCode(ce.tagsCode)) {
             q.skipRead(ce.queueOffset);
@@ -343,7 +366,8 @@ export class PopService {
           if (entry) {
             q.deliver(entry, now, invisibleMs, this.nextSeq());
             out.push(this.received(group.name, topic, msg, entry));
-            want--;
+            budget.messages--;
+            budget.bytes -= msg.body.length;
             firstDeliveries++;
             tuples.push(toTuple(entry));
           } else {
