@@ -11,15 +11,18 @@
 // Usage: node examples/order-paid/run.mjs   (against a running `apogee start`)
 // Env: APOGEE_EXAMPLE_ENDPOINT (gRPC, default 127.0.0.1:8081), APOGEE_EXAMPLE_ADMIN (admin HTTP, default
 // http://127.0.0.1:8082), APOGEE_EXAMPLE_ORDERS (default 8), APOGEE_EXAMPLE_DB (order database file, default
-// ./data/example-orders.jsonl), APOGEE_EXAMPLE_TIMEOUT_MS (default 60000).
+// apogee-example-orders.jsonl in the system temp dir: the order service's data, not the broker's),
+// APOGEE_EXAMPLE_TIMEOUT_MS (default 60000).
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { OrderStore } from './order-store.mjs';
 
 const endpoint = process.env.APOGEE_EXAMPLE_ENDPOINT ?? '127.0.0.1:8081';
 const adminUrl = process.env.APOGEE_EXAMPLE_ADMIN ?? 'http://127.0.0.1:8082';
 const orderCount = Number(process.env.APOGEE_EXAMPLE_ORDERS ?? 8);
-const dbFile = process.env.APOGEE_EXAMPLE_DB ?? 'data/example-orders.jsonl';
+const dbFile = process.env.APOGEE_EXAMPLE_DB ?? join(tmpdir(), 'apogee-example-orders.jsonl');
 const timeoutMs = Number(process.env.APOGEE_EXAMPLE_TIMEOUT_MS ?? 60_000);
 const TOPIC = 'OrderPaid';
 const GROUPS = ['logistics', 'points', 'cart'];
