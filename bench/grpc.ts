@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { startChild, type BenchChild } from './child.js';
-import { fmt, LatencySample, markdownTable } from './latency.js';
+import { fmt, LatencySample, markdownTable, runLoops } from './latency.js';
 
 const CLI_MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const NOOP_MAIN = fileURLToPath(new URL('./noop-grpc-server.js', import.meta.url));
@@ -49,24 +49,8 @@ export async function sendRun(target: string, endpoint: string, topic: string, k
         await tx.commit();
       }
     };
-    for (let i = 0; i < 20; i++) await one(); // warm-up: connections, JIT
-    const lat = new LatencySample();
-    const t0 = performance.now();
-    const deadline = t0 + seconds * 1000;
-    let stop = false;
-    await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (!stop) {
-          const s = performance.now();
-          await one();
-          const e = performance.now();
-          lat.add(e - s);
-          if (e >= deadline) stop = true;
-        }
-      }),
-    );
-    const elapsed = (performance.now() - t0) / 1000;
-    return { target, kind, inFlight, sends: lat.count, perSec: lat.count / elapsed, p50: lat.percentile(0.5), p99: lat.percentile(0.99) };
+    const r = await runLoops(inFlight, seconds, one);
+    return { target, kind, inFlight, sends: r.count, perSec: r.perSec, p50: r.p50, p99: r.p99 };
   } finally {
     await producer.shutdown().catch(() => {});
   }

@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 /** A bounded latency sample (the newest 2^20 values) with percentiles, and a markdown table helper for sections. */
 export class LatencySample {
   private readonly values = new Float64Array(1 << 20);
@@ -14,6 +16,38 @@ export class LatencySample {
     const sorted = this.values.slice(0, n).sort();
     return sorted[Math.min(n - 1, Math.floor(p * n))] as number;
   }
+}
+
+export interface LoopResult {
+  count: number;
+  perSec: number;
+  p50: number;
+  p99: number;
+}
+
+/**
+ * Calls `one` from `inFlight` concurrent loops, each awaiting its call before the next, for `seconds` (after 20
+ * warm-up calls: connections, JIT), and reports calls per second and latency percentiles in ms.
+ */
+export async function runLoops(inFlight: number, seconds: number, one: () => Promise<unknown>): Promise<LoopResult> {
+  for (let i = 0; i < 20; i++) await one();
+  const lat = new LatencySample();
+  const t0 = performance.now();
+  const deadline = t0 + seconds * 1000;
+  let stop = false;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (!stop) {
+        const s = performance.now();
+        await one();
+        const e = performance.now();
+        lat.add(e - s);
+        if (e >= deadline) stop = true;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  return { count: lat.count, perSec: lat.count / elapsed, p50: lat.percentile(0.5), p99: lat.percentile(0.99) };
 }
 
 /** Right-aligns every column but the first. */

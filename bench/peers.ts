@@ -15,7 +15,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import amqp from 'amqplib';
@@ -25,7 +24,7 @@ import { Encoding, MessageType, SystemProperties } from '../src/protocol/grpc/ge
 import { MessagingServiceClient, type SendMessageRequest, type SendMessageResponse } from '../src/protocol/grpc/generated/apache/rocketmq/v2/service.js';
 import { startChild } from './child.js';
 import { sendRun } from './grpc.js';
-import { fmt, LatencySample, markdownTable } from './latency.js';
+import { fmt, markdownTable, runLoops } from './latency.js';
 
 const CLI_MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const BODY = Buffer.alloc(1024, 0x62);
@@ -40,25 +39,10 @@ interface PeerRow {
   note?: string;
 }
 
-/** Runs `send` from `inFlight` concurrent loops for `seconds`; each call is one acknowledged message. */
+/** One peer's row: `send` is one acknowledged message. */
 async function drive(peer: string, inFlight: number, seconds: number, send: () => Promise<unknown>): Promise<PeerRow> {
-  for (let i = 0; i < 20; i++) await send();
-  const lat = new LatencySample();
-  const t0 = performance.now();
-  const deadline = t0 + seconds * 1000;
-  let stop = false;
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (!stop) {
-        const s = performance.now();
-        await send();
-        const e = performance.now();
-        lat.add(e - s);
-        if (e >= deadline) stop = true;
-      }
-    }),
-  );
-  return { peer, inFlight, perSec: lat.count / ((performance.now() - t0) / 1000), p50: lat.percentile(0.5), p99: lat.percentile(0.99) };
+  const r = await runLoops(inFlight, seconds, send);
+  return { peer, inFlight, perSec: r.perSec, p50: r.p50, p99: r.p99 };
 }
 
 type PeerRun = (inFlight: number, seconds: number) => Promise<PeerRow>;

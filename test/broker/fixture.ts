@@ -55,6 +55,23 @@ export async function openBrokerFixture(
   return fx;
 }
 
+/** Opens store + broker on an existing data dir (e.g. one a killed child process wrote), without owning the dir. */
+export async function openBrokerAt(
+  dir: string,
+  flushMode: StoreOptions['flushMode'],
+): Promise<{ broker: Broker; close: () => Promise<void> }> {
+  const logger = silentLogger();
+  const store = await openMessageStore({ dataDir: dir, flushMode, logger });
+  const broker = await Broker.open({ store, dataDir: dir, logger });
+  return {
+    broker,
+    close: async () => {
+      await broker.close();
+      await store.close();
+    },
+  };
+}
+
 /** Polls `cond` until true or the deadline passes (no fixed sleeps). */
 export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const end = Date.now() + timeoutMs;

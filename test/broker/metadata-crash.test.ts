@@ -9,27 +9,11 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Broker } from '../../src/broker/broker.js';
-import { openMessageStore } from '../../src/store/index.js';
-import { silentLogger } from '../../src/util/logger.js';
 import { rng, tempDir } from '../store/helpers.js';
-import { waitFor } from './fixture.js';
+import { openBrokerAt, waitFor } from './fixture.js';
 
 const CHILD = fileURLToPath(new URL('./metadata-crash-child.js', import.meta.url));
 const ROUNDS = 12;
-
-async function openBroker(dir: string): Promise<{ broker: Broker; close: () => Promise<void> }> {
-  const logger = silentLogger();
-  const store = await openMessageStore({ dataDir: dir, flushMode: 'async', logger });
-  const broker = await Broker.open({ store, dataDir: dir, logger });
-  return {
-    broker,
-    close: async () => {
-      await broker.close();
-      await store.close();
-    },
-  };
-}
 
 describe('metadata: crash while writing', () => {
   let dir: string;
@@ -79,7 +63,7 @@ describe('metadata: crash while writing', () => {
         const text = await readFile(join(configDir, f), 'utf8');
         assert.doesNotThrow(() => JSON.parse(text), `round ${round}: ${f} is not whole JSON`);
       }
-      const { broker, close } = await openBroker(dir);
+      const { broker, close } = await openBrokerAt(dir, 'async');
       try {
         const topics = new Set(broker.listTopics().map((t) => t.name));
         const groups = new Set(broker.listGroups().map((g) => g.name));
@@ -97,7 +81,7 @@ describe('metadata: crash while writing', () => {
     const configDir = join(dir, 'config');
     const before = (JSON.parse(await readFile(join(configDir, 'topics.json'), 'utf8')) as { topics: unknown[] }).topics.length;
     await writeFile(join(configDir, '.topics.json.tmp'), '{"version":1,"topics":[{"name":"half');
-    const { broker, close } = await openBroker(dir);
+    const { broker, close } = await openBrokerAt(dir, 'async');
     try {
       assert.equal(broker.listTopics().length, before);
       await broker.createTopic({ name: 'AfterTmp' });

@@ -6,28 +6,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Broker } from '../../src/broker/broker.js';
-import { openMessageStore } from '../../src/store/index.js';
-import { silentLogger } from '../../src/util/logger.js';
 import { rng, tempDir } from '../store/helpers.js';
-import { waitFor } from './fixture.js';
+import { openBrokerAt, waitFor } from './fixture.js';
 
 const CHILD = fileURLToPath(new URL('./pop-crash-child.js', import.meta.url));
 const ROUNDS = 5;
 const MESSAGES = 240;
-
-async function openBroker(dir: string): Promise<{ broker: Broker; close: () => Promise<void> }> {
-  const logger = silentLogger();
-  const store = await openMessageStore({ dataDir: dir, flushMode: 'sync', logger });
-  const broker = await Broker.open({ store, dataDir: dir, logger });
-  return {
-    broker,
-    close: async () => {
-      await broker.close();
-      await store.close();
-    },
-  };
-}
 
 describe('pop consumption: crash while receiving and acking', () => {
   let dir: string;
@@ -38,7 +22,7 @@ describe('pop consumption: crash while receiving and acking', () => {
   it(`acked messages never come back and none is lost over ${ROUNDS} kill -9 rounds`, async () => {
     const all = Array.from({ length: MESSAGES }, (_, i) => `m${i}`);
     {
-      const { broker, close } = await openBroker(dir);
+      const { broker, close } = await openBrokerAt(dir, 'sync');
       await broker.createTopic({ name: 'Crash', queueNums: 4 });
       await broker.createGroup({ name: 'gCrash', maxDeliveryAttempts: 1000 });
       for (const body of all) await broker.send({ topic: 'Crash', body: Buffer.from(body), messageType: 'NORMAL' });
@@ -88,7 +72,7 @@ describe('pop consumption: crash while receiving and acking', () => {
     assert.ok(acked.size >= ROUNDS * 5 && acked.size < MESSAGES, `acked ${acked.size}`);
 
     // Drain what is left: unacked in-flight messages come back after their 300 ms.
-    const { broker, close } = await openBroker(dir);
+    const { broker, close } = await openBrokerAt(dir, 'sync');
     try {
       const drained: string[] = [];
       for (let empty = 0; empty < 2; ) {
