@@ -85,7 +85,7 @@ export class PopService {
     this.polls = new LongPollRegistry(o.maxWaitersPerGroup ?? 1024);
     this.snapshotFile = new MetadataFile(join(o.configDir, 'pop-state.json'), 1);
     this.maxWindow = o.maxWindow ?? 20_000;
-    this.maxReceiveBytes = o.maxReceiveBytes ?? DEFAULT_MAX_RECEIVE_BYTES;
+    this.maxReceiveBytes = Math.max(1, o.maxReceiveBytes ?? DEFAULT_MAX_RECEIVE_BYTES); // a receive always takes a message
     // Sequence numbers must grow across restarts so an old receipt handle never matches a new delivery.
     this.seq = o.clock.now();
   }
