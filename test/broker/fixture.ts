@@ -1,4 +1,5 @@
 /** Opens a real store + broker on a temp dir for broker tests; reopen simulates a restart. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +69,39 @@ export async function openBrokerAt(
     close: async () => {
       await broker.close();
       await store.close();
+    },
+  };
+}
+
+/** A child process whose stdout is collected line by line, for the kill -9 tests. */
+export interface LineChild {
+  readonly child: ChildProcess;
+  /** Complete stdout lines so far. */
+  readonly lines: string[];
+  stderr(): string;
+  /** SIGKILL, then wait until the process is gone. */
+  kill9(): Promise<void>;
+}
+
+export function spawnLineChild(file: string, args: string[]): LineChild {
+  const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let partial = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => {
+    const parts = (partial + s).split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts);
+  });
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    lines,
+    stderr: () => stderr,
+    async kill9() {
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

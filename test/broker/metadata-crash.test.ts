@@ -4,13 +4,12 @@
  * create must be there after restart, and a leftover temp file must not matter.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { rng, tempDir } from '../store/helpers.js';
-import { openBrokerAt, waitFor } from './fixture.js';
+import { openBrokerAt, spawnLineChild, waitFor } from './fixture.js';
 
 const CHILD = fileURLToPath(new URL('./metadata-crash-child.js', import.meta.url));
 const ROUNDS = 12;
@@ -26,30 +25,20 @@ describe('metadata: crash while writing', () => {
     const ackedTopics = new Set<string>();
     const ackedGroups = new Set<string>();
     for (let round = 0; round < ROUNDS; round++) {
-      const child = spawn(process.execPath, [CHILD, dir, String(round)], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const lines: string[] = [];
-      let partial = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (s: string) => {
-        const parts = (partial + s).split('\n');
-        partial = parts.pop() ?? '';
-        lines.push(...parts);
-      });
-      child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const proc = spawnLineChild(CHILD, [dir, String(round)]);
+      const { child, lines } = proc;
       try {
-        await waitFor(() => lines[0] === 'READY' || child.exitCode !== null, 15_000, `child ready (stderr: ${stderr})`);
-        assert.equal(lines[0], 'READY', `child failed: ${stderr}`);
+        await waitFor(() => lines[0] === 'READY' || child.exitCode !== null, 15_000, `child ready (stderr: ${proc.stderr()})`);
+        assert.equal(lines[0], 'READY', `child failed: ${proc.stderr()}`);
         // Kill after a random number of acknowledged creates, so the kill lands at a different write each round.
         const want = 2 + Math.floor(random() * 20);
-        await waitFor(() => lines.length > want || child.exitCode !== null, 15_000, `${want} creates (stderr: ${stderr})`);
-        assert.equal(child.exitCode, null, `child exited early: ${stderr}`);
+        await waitFor(() => lines.length > want || child.exitCode !== null, 15_000, `${want} creates (stderr: ${proc.stderr()})`);
+        assert.equal(child.exitCode, null, `child exited early: ${proc.stderr()}`);
         // A random few ms more, so the kill does not always land right after an acknowledged write.
         const pause = Math.floor(random() * 8);
         if (pause > 0) await new Promise((r) => setTimeout(r, pause));
       } finally {
-        child.kill('SIGKILL');
-        await exited;
+        await proc.kill9();
       }
       for (const l of lines) {
         const [kind, name] = l.split(' ');

@@ -3,11 +3,10 @@
  * Afterwards no acknowledged message is ever delivered again, and every other message still is, exactly once.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { rng, tempDir } from '../store/helpers.js';
-import { openBrokerAt, waitFor } from './fixture.js';
+import { openBrokerAt, spawnLineChild, waitFor } from './fixture.js';
 
 const CHILD = fileURLToPath(new URL('./pop-crash-child.js', import.meta.url));
 const ROUNDS = 5;
@@ -33,27 +32,17 @@ describe('pop consumption: crash while receiving and acking', () => {
     /** Acks in progress at a kill: durable or not, the child could not say. */
     const inDoubt = new Set<string>();
     for (let round = 0; round < ROUNDS; round++) {
-      const child = spawn(process.execPath, [CHILD, dir, String(round + 1)], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const lines: string[] = [];
-      let partial = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (s: string) => {
-        const parts = (partial + s).split('\n');
-        partial = parts.pop() ?? '';
-        lines.push(...parts);
-      });
-      child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const proc = spawnLineChild(CHILD, [dir, String(round + 1)]);
+      const { child, lines } = proc;
       try {
-        await waitFor(() => lines[0] === 'READY' || child.exitCode !== null, 15_000, `child ready (stderr: ${stderr})`);
+        await waitFor(() => lines[0] === 'READY' || child.exitCode !== null, 15_000, `child ready (stderr: ${proc.stderr()})`);
         const want = 5 + Math.floor(random() * 30);
-        await waitFor(() => lines.length > want || child.exitCode !== null, 15_000, `${want} acks (stderr: ${stderr})`);
-        assert.equal(child.exitCode, null, `child exited early: ${stderr}`);
+        await waitFor(() => lines.length > want || child.exitCode !== null, 15_000, `${want} acks (stderr: ${proc.stderr()})`);
+        assert.equal(child.exitCode, null, `child exited early: ${proc.stderr()}`);
         const pause = Math.floor(random() * 10);
         if (pause > 0) await new Promise((r) => setTimeout(r, pause));
       } finally {
-        child.kill('SIGKILL');
-        await exited;
+        await proc.kill9();
       }
       const acking = new Set<string>();
       for (const l of lines) {

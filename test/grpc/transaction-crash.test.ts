@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
+import { rng } from '../store/helpers.js';
 import { killSpawnedBrokers, removeTempDirs, spawnBroker, waitFor, type SpawnedBroker } from '../helpers/broker-process.js';
 import { admin, COMMIT, killAndRestart, ROLLBACK, startConsumer, startTxProducer, tolerateClientTelemetryCrash } from './support/tx-support.js';
 
@@ -31,21 +32,9 @@ const ARGS = [
 /** The order service's own database: what its local transaction decided for each order. */
 type OrderState = 'sending' | 'send-failed' | 'committed' | 'rolled-back';
 
-/** mulberry32: a seeded generator, so a failure can be replayed with its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('crash loop: transactions survive SIGKILLs of the broker', () => {
   const seed = Number(process.env.APOGEE_TEST_CRASH_SEED ?? Date.now() % 1_000_000);
-  const rnd = random(seed);
+  const rnd = rng(seed);
   const tolerance = tolerateClientTelemetryCrash();
   let broker: SpawnedBroker;
   let producer: Producer | undefined;
