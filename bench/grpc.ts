@@ -135,7 +135,7 @@ export async function grpcBench(seconds: number): Promise<string> {
   try {
     const apogee = await startChild(
       CLI_MAIN,
-      ['start', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', '--flush', 'sync', '--log-level', 'warn'],
+      ['start', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', '--namesrv-port', '0', '--remoting-port', '0', '--flush', 'sync', '--log-level', 'warn'],
       /^apogee ready grpc=(\S+):(\d+) http=(\S+):(\d+)/,
     );
     children.push(apogee);

@@ -158,7 +158,7 @@ export async function peersBench(seconds: number): Promise<string> {
   const dataDir = await mkdtemp(join(tmpdir(), 'apogee-peers-bench-'));
   const apogee = await startChild(
     CLI_MAIN,
-    ['start', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', '--flush', 'sync', '--log-level', 'warn'],
+    ['start', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', '--namesrv-port', '0', '--remoting-port', '0', '--flush', 'sync', '--log-level', 'warn'],
     /^apogee ready grpc=(\S+):(\d+) http=(\S+):(\d+)/,
   );
   try {

@@ -12,6 +12,9 @@ import { Broker } from './broker/broker.js';
 import { parseConfig } from './config/load.js';
 import type { ApogeeConfig, ApogeeConfigInput } from './config/schema.js';
 import { startGrpcServer, type GrpcServerHandle } from './protocol/grpc/server.js';
+import { startRemotingBroker, type RemotingBrokerHandle } from './protocol/remoting/broker-server.js';
+import { startNameServer, type NameServerHandle } from './nameserver/server.js';
+import { RouteRegistry } from './nameserver/route-registry.js';
 import { openMessageStore } from './store/index.js';
 import type { MessageStore } from './store/types.js';
 import { systemClock, type Clock } from './util/clock.js';
@@ -28,6 +31,10 @@ export interface StartBrokerOptions extends ApogeeConfigInput {
 export interface RunningBroker {
   readonly grpcEndpoint: Endpoint;
   readonly httpEndpoint: Endpoint;
+  /** Name server endpoint; undefined when `namesrvEnabled` is off. */
+  readonly namesrvEndpoint: Endpoint | undefined;
+  /** Broker remoting endpoint; undefined when `remotingEnabled` is off. */
+  readonly remotingEndpoint: Endpoint | undefined;
   /** Absolute data directory. */
   readonly dataDir: string;
   readonly broker: Broker;
@@ -65,6 +72,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   let broker: Broker | undefined;
   let grpc: GrpcServerHandle | undefined;
   let http: AdminServerHandle | undefined;
+  let namesrv: NameServerHandle | undefined;
+  let remoting: RemotingBrokerHandle | undefined;
 
   const metrics = createBrokerMetrics({
     storeStats: () => store?.stats(),
@@ -82,6 +91,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     uptimeMs: clock.now() - startedAt,
     ...(grpc ? { grpc: { host: config.host, port: grpc.port } } : {}),
     ...(http ? { http: { host: config.host, port: http.port } } : {}),
+    ...(namesrv ? { namesrv: { host: config.host, port: namesrv.port } } : {}),
+    ...(remoting ? { remoting: { host: config.host, port: remoting.port } } : {}),
     ...(broker && state === 'serving' ? { topics: broker.listTopics().length, groups: broker.listGroups().length } : {}),
     ...(store ? { store: store.stats(), recovery: store.recovery } : {}),
   });
@@ -101,6 +112,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
         }
       };
       await step('admin http', http && (() => http!.close()));
+      await step('name server', namesrv && (() => namesrv!.close()));
+      await step('remoting', remoting && (() => remoting!.close()));
       await step('grpc', grpc && (() => grpc!.close()));
       await step('broker', broker && (() => broker!.close()));
       await step('store', store && (() => store!.close()));
@@ -159,6 +172,34 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       // Producers are told these limits in Settings; they must be the configured ones.
       settings: { maxBodyBytes: config.maxBodySize, maxDelayMs: config.maxDelayMs },
     });
+    if (config.remotingEnabled) {
+      remoting = await startRemotingBroker({
+        broker,
+        host: config.host,
+        port: config.remotingPort,
+        logger: logger.child({ component: 'remoting' }),
+        brokerName: config.brokerName,
+        clusterName: config.clusterName,
+        maxBodyBytes: config.maxBodySize,
+      });
+    }
+    if (config.namesrvEnabled) {
+      const registry = new RouteRegistry();
+      const local = broker;
+      const localRemoting = remoting;
+      if (localRemoting) {
+        // The in-process broker is read live: a topic created a moment ago is routable at once.
+        registry.register({
+          clusterName: config.clusterName,
+          brokerName: config.brokerName,
+          brokerId: 0,
+          address: localRemoting.address,
+          topics: () =>
+            local.listTopics().map((t) => ({ name: t.name, readQueueNums: t.readQueueNums, writeQueueNums: t.writeQueueNums, perm: t.perm, topicSysFlag: 0, order: false })),
+        });
+      }
+      namesrv = await startNameServer({ host: config.host, port: config.namesrvPort, logger: logger.child({ component: 'namesrv' }), registry });
+    }
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
@@ -167,12 +208,16 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
 
   const grpcEndpoint: Endpoint = { host: config.host, port: grpc.port };
   const httpEndpoint: Endpoint = { host: config.host, port: http.port };
-  logger.info({ grpc: grpcEndpoint, http: httpEndpoint, dataDir, recovery: store.recovery }, 'broker serving');
+  const namesrvEndpoint: Endpoint | undefined = namesrv ? { host: config.host, port: namesrv.port } : undefined;
+  const remotingEndpoint: Endpoint | undefined = remoting ? { host: config.host, port: remoting.port } : undefined;
+  logger.info({ grpc: grpcEndpoint, http: httpEndpoint, namesrv: namesrvEndpoint, remoting: remotingEndpoint, dataDir, recovery: store.recovery }, 'broker serving');
   const openedBroker = broker;
   const openedStore = store;
   return {
     grpcEndpoint,
     httpEndpoint,
+    namesrvEndpoint,
+    remotingEndpoint,
     dataDir,
     broker: openedBroker,
     store: openedStore,

@@ -19,6 +19,8 @@ export interface StatusReport {
   uptimeMs: number;
   grpc?: Endpoint;
   http?: Endpoint;
+  namesrv?: Endpoint;
+  remoting?: Endpoint;
   topics?: number;
   groups?: number;
   store?: StoreStats;

@@ -56,6 +56,8 @@ export interface BrokerApi {
   // ---- messages
   /** Validates and appends; resolves when durable per the flush mode. */
   send(input: SendInput): Promise<SendResult>;
+  /** Several messages: all validated before any is written, then appended in order. */
+  sendAll(inputs: readonly SendInput[]): Promise<SendResult[]>;
   /** Plain read of a queue from an offset (PullMessage, admin browsing). Filtered entries are skipped. */
   pull(topic: string, queueId: number, offset: number, maxMessages: number, filter?: FilterSpec): Promise<{
     messages: MessageView[];
@@ -93,6 +95,8 @@ export interface BrokerApi {
   transactionStats(): TransactionStats;
   /** Plugs in the protocol layer's way of reaching live producers for check-backs. */
   setCheckBackChannel(channel: CheckBackChannel): void;
+  /** A second protocol's channel, tried before the others. */
+  addCheckBackChannel(channel: CheckBackChannel): void;
 
   // ---- lifecycle
   readonly state: 'starting' | 'serving' | 'stopping' | 'stopped';

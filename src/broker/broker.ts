@@ -39,6 +39,9 @@ import { TimerService, delayLevelToMs, toRealAppendInput } from './timer/index.j
 import type { EndTransactionRequest } from './api.js';
 import type { CheckBackChannel } from './transaction/check-channel.js';
 import { CHECK_MAX_TIME_TOPIC, DEFAULT_TRANSACTION_OPTIONS } from './transaction/constants.js';
+import { QueueLockTable } from './consumption/queue-locks.js';
+import { RETRY_PREFIX, sendBack, type SendBackRequest, type SendBackResult } from './consumption/send-back.js';
+import type { StoredMessage } from '../store/types.js';
 import { TransactionService, type GivenUpTransaction, type PendingTransaction, type TransactionStats } from './transaction/transaction-service.js';
 
 export const DLQ_PREFIX = '%DLQ%';
@@ -57,6 +60,8 @@ export class Broker implements BrokerApi {
   private readonly limits: SendLimits;
   private readonly roundRobin = new Map<string, number>();
   readonly timers: TimerService;
+  /** Orderly classic consumers' queue locks. */
+  readonly queueLocks: QueueLockTable;
 
   private constructor(options: BrokerOptions) {
     this.store = options.store;
@@ -68,6 +73,7 @@ export class Broker implements BrokerApi {
     this.groups = new GroupRegistry(configDir, now);
     this.storeHost = options.storeHost ?? options.brokerName ?? 'apogee';
     this.autoCreateGroups = options.autoCreateGroups ?? true;
+    this.queueLocks = new QueueLockTable(now);
     this.limits = {
       maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
       maxDelayMs: options.maxDelayMs ?? 24 * 60 * 60 * 1000,
@@ -334,6 +340,24 @@ export class Broker implements BrokerApi {
     };
   }
 
+  /**
+   * A batch: every message is checked before the first is written, so a bad one stores nothing; then all are
+   * appended in order without waiting for each (one flush covers them).
+   */
+  async sendAll(inputs: readonly SendInput[]): Promise<SendResult[]> {
+    this.checkServing();
+    const now = this.clock.now();
+    for (const raw of inputs) {
+      const topic = this.topics.get(raw.topic);
+      if (!topic) {
+        validateTopicNameSyntax(raw.topic);
+        throw new BrokerError(BrokerErrorCode.TOPIC_NOT_FOUND, `topic '${raw.topic}' does not exist`);
+      }
+      validateSend(raw.delayLevel !== undefined ? withDelayLevel(raw, now) : raw, topic, this.limits, now);
+    }
+    return Promise.all(inputs.map((i) => this.send(i)));
+  }
+
   private chooseQueue(topic: TopicConfig, messageGroup: string | undefined): number {
     if (messageGroup !== undefined) {
       // FIFO: one message group always lands on one queue, so its order is the queue's order.
@@ -378,9 +402,18 @@ export class Broker implements BrokerApi {
     this.transactions.setCheckBackChannel(channel);
   }
 
+  addCheckBackChannel(channel: CheckBackChannel): void {
+    this.transactions.addCheckBackChannel(channel);
+  }
+
   // ------------------------------------------------------------------ reads
 
   async pull(topicName: string, queueId: number, offset: number, maxMessages: number, filter?: FilterSpec) {
+    const r = await this.pullStored(topicName, queueId, offset, maxMessages, filter);
+    return { messages: r.messages.map(toMessageView), nextOffset: r.nextOffset, minOffset: r.minOffset, maxOffset: r.maxOffset };
+  }
+
+  async pullStored(topicName: string, queueId: number, offset: number, maxMessages: number, filter?: FilterSpec, maxBytes = Number.MAX_SAFE_INTEGER) {
     const topic = this.requireTopicForRead(topicName);
     if (!Number.isInteger(queueId) || queueId < 0 || queueId >= Math.max(topic.readQueueNums, topic.writeQueueNums)) {
       throw new BrokerError(BrokerErrorCode.BAD_REQUEST, `queue ${queueId} does not exist in '${topicName}'`);
@@ -392,21 +425,87 @@ export class Broker implements BrokerApi {
     const f = compileFilter(filter);
     const minOffset = this.store.minQueueOffset(topicName, queueId);
     const maxOffset = this.store.maxQueueOffset(topicName, queueId);
-    const messages: MessageView[] = [];
+    const messages: StoredMessage[] = [];
     let next = Math.max(offset, minOffset);
-    while (messages.length < maxMessages && next < maxOffset) {
-      const entries = await this.store.readQueue(topicName, queueId, next, maxMessages - messages.length);
+    let scanned = 0;
+    let bytes = 0;
+    outer: while (messages.length < maxMessages && next < maxOffset && scanned < 4 * 1024) {
+      const entries = await this.store.readQueue(topicName, queueId, next, Math.min(maxMessages - messages.length + 16, 256));
       if (entries.length === 0) break;
       for (const e of entries) {
+        if (messages.length > 0 && bytes + e.size > maxBytes) break outer;
         next = e.queueOffset + 1;
+        scanned++;
         if (!f.matchesTagsCode(e.tagsCode)) continue;
         const m = await this.store.read(e.commitLogOffset);
         if (!m) continue;
-        const view = toMessageView(m);
-        if (f.matches(view.tag !== undefined ? { tag: view.tag, properties: m.properties } : { properties: m.properties })) messages.push(view);
+        const tag = m.properties[Prop.TAGS];
+        if (!f.matches(tag !== undefined ? { tag, properties: m.properties } : { properties: m.properties })) continue;
+        messages.push(m);
+        bytes += m.size;
+        if (messages.length >= maxMessages) break outer;
       }
     }
-    return { messages, nextOffset: next, minOffset, maxOffset };
+    return { messages, nextOffset: next, minOffset, maxOffset, scanned };
+  }
+
+  /** The record at a commit-log offset (offset message ids), if it is a message of a topic that still exists. */
+  async readMessageAt(commitLogOffset: number): Promise<StoredMessage | undefined> {
+    if (!Number.isSafeInteger(commitLogOffset) || commitLogOffset < 0) return undefined;
+    const m = await this.store.read(commitLogOffset).catch(() => undefined);
+    return m && m.commitLogOffset === commitLogOffset ? m : undefined;
+  }
+
+  /** Stored messages of a topic by key, or by unique key (message id), for remoting QUERY_MESSAGE. */
+  async queryStored(topic: string, key: string, maxCount: number, uniqueKey: boolean): Promise<StoredMessage[]> {
+    this.requireTopicForRead(topic);
+    if (typeof key !== 'string' || key.length === 0) throw new BrokerError(BrokerErrorCode.ILLEGAL_MESSAGE_KEY, 'message key is empty');
+    const n = Math.min(Math.max(1, maxCount), 1000);
+    if (!uniqueKey) return this.store.queryByKey(topic, key, n);
+    return (await this.store.queryByUniqKey(key, n)).filter((m) => m.topic === topic || m.properties[Prop.REAL_TOPIC] === topic);
+  }
+
+  /** Classic consumers' failed message: to the group's retry topic after a delay, or its dead-letter topic. */
+  async sendBack(request: SendBackRequest): Promise<SendBackResult> {
+    this.checkServing();
+    const g = await this.resolveGroup(request.group);
+    return sendBack(
+      {
+        store: this.store,
+        timers: this.timers,
+        clock: this.clock,
+        logger: this.logger.child({ component: 'send-back' }),
+        ensureRetryTopic: (group) => this.ensureRetryTopic(group),
+        ensureDeadLetterTopic: (group) => this.ensureDeadLetterTopic(group),
+      },
+      { ...request, group: g.name },
+    );
+  }
+
+  /** `%RETRY%<group>` (one queue), created with the group's first classic consumer as RocketMQ does. */
+  async ensureRetryTopic(group: string): Promise<TopicConfig> {
+    const name = RETRY_PREFIX + group;
+    const existing = this.topics.get(name);
+    if (existing) return existing;
+    validateGroupName(group);
+    try {
+      return await this.topics.create({ name, messageType: 'NORMAL', queueNums: 1, perm: PERM_READ | PERM_WRITE }, { system: true });
+    } catch (err) {
+      const again = this.topics.get(name);
+      if (again) return again;
+      throw err;
+    }
+  }
+
+  /** Calls `listener` for every message that becomes readable (long-polling pulls wait on it). */
+  onMessageArrived(listener: (topic: string, queueId: number) => void): () => void {
+    return this.store.onDispatch((e) => listener(e.topic, e.queueId));
+  }
+
+  /** First queue offset whose message was stored at or after `timestamp`. */
+  async searchOffset(topic: string, queueId: number, timestamp: number): Promise<number> {
+    this.requireTopicForRead(topic);
+    return this.store.queueOffsetByTime(topic, queueId, timestamp);
   }
 
   async getMessageById(messageId: string): Promise<MessageView[]> {

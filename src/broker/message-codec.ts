@@ -23,6 +23,7 @@ export function newMessageId(now: number): string {
 
 export function toAppendInput(input: SendInput, queueId: number, messageId: string, storeHost: string, now: number): AppendInput {
   const properties: Record<string, string> = {};
+  if (input.systemProperties) Object.assign(properties, input.systemProperties);
   if (input.properties) Object.assign(properties, input.properties);
   properties[Prop.UNIQ_KEY] = messageId;
   properties[Prop.MESSAGE_TYPE] = input.messageType;
@@ -33,12 +34,12 @@ export function toAppendInput(input: SendInput, queueId: number, messageId: stri
   return {
     topic: input.topic,
     queueId,
-    flag: 0,
+    flag: input.flag ?? 0,
     sysFlag: 0,
     bornTimestamp: input.bornTimestamp ?? now,
     bornHost: input.bornHost ?? '',
     storeHost,
-    reconsumeTimes: 0,
+    reconsumeTimes: input.reconsumeTimes ?? 0,
     preparedTransactionOffset: 0,
     properties,
     body: input.body,

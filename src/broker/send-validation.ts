@@ -55,13 +55,17 @@ export function validateSend(input: SendInput, topic: TopicConfig, limits: SendL
   }
 
   const t = input.messageType;
-  if (t !== topic.messageType) {
+  if (input.lenientType) {
+    if (input.messageGroup !== undefined) validateMessageGroup(input.messageGroup);
+  } else if (t !== topic.messageType) {
     throw new BrokerError(
       BrokerErrorCode.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE,
       `topic '${topic.name}' accepts ${topic.messageType} messages, not ${t}`,
     );
   }
-  if (t === 'FIFO') {
+  if (input.lenientType) {
+    // Classic clients: FIFO order comes from the queue the client picked; no message-group rule applies.
+  } else if (t === 'FIFO') {
     if (input.messageGroup === undefined) {
       throw new BrokerError(BrokerErrorCode.ILLEGAL_MESSAGE_GROUP, `FIFO message to '${topic.name}' has no message group`);
     }

@@ -139,6 +139,17 @@ export interface SendInput {
   producerGroup?: string;
   /** TRANSACTION only: the producer's orphaned-transaction recovery duration (check immunity), ms. */
   transactionCheckImmunityMs?: number;
+  /** RocketMQ's user `flag` word (classic clients). */
+  flag?: number;
+  /** Deliveries already made (a classic client re-sending to a retry topic). */
+  reconsumeTimes?: number;
+  /** RocketMQ system properties a classic client set (MAX_RECONSUME_TIMES, RETRY_TOPIC, ...): stored as given. */
+  systemProperties?: Record<string, string>;
+  /**
+   * Classic clients: the message's own type decides (a RocketMQ broker does not check it against the topic's),
+   * and ordered messages may go to a FIFO topic without a message group (their queue is chosen by the client).
+   */
+  lenientType?: boolean;
 }
 
 export interface SendResult {

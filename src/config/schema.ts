@@ -21,9 +21,18 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data').describe('directory holding commit log, consume queues, indexes and metadata'),
-  host: z.string().min(1).default('127.0.0.1').describe('address the gRPC and admin HTTP servers bind to'),
+  host: z.string().min(1).default('127.0.0.1').describe('address every listener (gRPC, admin HTTP, name server, remoting) binds to'),
   grpcPort: port.default(8081).describe('gRPC (RocketMQ v2) port; 0 picks a free port'),
   httpPort: port.default(8082).describe('admin HTTP port (JSON API, /healthz, /metrics); 0 picks a free port'),
+  namesrvPort: port.default(9876).describe('name server port (classic clients, mqadmin: setNamesrvAddr); 0 picks a free port'),
+  remotingPort: port.default(10911).describe('broker remoting port (classic RocketMQ protocol); 0 picks a free port'),
+  namesrvEnabled: z.boolean().default(true).describe('run the name server in this process'),
+  remotingEnabled: z.boolean().default(true).describe('serve the classic remoting protocol'),
+  clusterName: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,127}$/, 'must be 1-127 characters of [a-zA-Z0-9_-]')
+    .default('DefaultCluster')
+    .describe('cluster name in routes and mqadmin clusterList'),
   flush: z.enum(['sync', 'async']).default('sync').describe('sync: acknowledge after fdatasync (group commit); async: after write'),
   asyncFlushIntervalMs: z.number().int().min(1).max(60_000).default(500).describe('async flush interval in ms'),
   segmentSize: z.number().int().min(64 * KiB).max(16 * GiB).default(GiB).describe('commit-log segment size in bytes'),

@@ -13,7 +13,7 @@ after(async () => {
 });
 
 async function start(dataDir: string): Promise<RunningBroker> {
-  const b = await startBroker({ dataDir, grpcPort: 0, httpPort: 0, logger: silentLogger() });
+  const b = await startBroker({ dataDir, grpcPort: 0, httpPort: 0, namesrvPort: 0, remotingPort: 0, logger: silentLogger() });
   started.push(b);
   return b;
 }
@@ -86,7 +86,7 @@ describe('startBroker', () => {
     const blocker = await start(await makeTempDir());
     const dir = await makeTempDir();
     await assert.rejects(
-      startBroker({ dataDir: dir, grpcPort: blocker.grpcEndpoint.port, httpPort: 0, logger: silentLogger() }),
+      startBroker({ dataDir: dir, grpcPort: blocker.grpcEndpoint.port, httpPort: 0, namesrvPort: 0, remotingPort: 0, logger: silentLogger() }),
       /EADDRINUSE|address already in use|No address added/i,
     );
     assert.equal(await exists(join(dir, 'abort')), false, 'the store was closed again');

@@ -20,8 +20,12 @@ function ok(r: CliResult): string {
 describe('apogee start', () => {
   it('prints exactly one ready line on stdout and logs JSON on stderr', async () => {
     const b = await spawnBroker({ args: ['--log-level', 'info', '--flush', 'async', '--host', '127.0.0.1'] });
-    assert.equal(b.stdout(), `apogee ready grpc=127.0.0.1:${b.grpc.port} http=127.0.0.1:${b.http.port} data=${b.dataDir}\n`);
-    assert.ok(b.grpc.port > 0 && b.http.port > 0 && b.grpc.port !== b.http.port);
+    assert.ok(b.namesrv && b.remoting, 'the ready line names the name server and remoting endpoints');
+    assert.equal(
+      b.stdout(),
+      `apogee ready grpc=127.0.0.1:${b.grpc.port} http=127.0.0.1:${b.http.port} namesrv=127.0.0.1:${b.namesrv.port} remoting=127.0.0.1:${b.remoting.port} data=${b.dataDir}\n`,
+    );
+    assert.equal(new Set([b.grpc.port, b.http.port, b.namesrv.port, b.remoting.port]).size, 4, 'four distinct ports');
     const effective = b
       .stderr()
       .split('\n')

@@ -35,7 +35,7 @@ describe('gRPC metrics on /metrics', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'apogee-rpc-metrics-'));
-    b = await startBroker({ dataDir: dir, grpcPort: 0, httpPort: 0, flush: 'async', logger: silentLogger() });
+    b = await startBroker({ dataDir: dir, grpcPort: 0, httpPort: 0, namesrvPort: 0, remotingPort: 0, flush: 'async', logger: silentLogger() });
     await b.broker.createTopic({ name: TOPIC, messageType: 'NORMAL', queueNums: 2 });
     producer = officialProducer(`${b.grpcEndpoint.host}:${b.grpcEndpoint.port}`, TOPIC);
     await producer.startup();

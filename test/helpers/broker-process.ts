@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 /** build/test/helpers/ → build/src/cli/main.js */
 export const CLI_MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-const READY = /^apogee ready grpc=(\S+):(\d+) http=(\S+):(\d+) data=(.+)$/;
+const READY = /^apogee ready grpc=(\S+):(\d+) http=(\S+):(\d+)(?: namesrv=(\S+):(\d+))?(?: remoting=(\S+):(\d+))? data=(.+)$/;
 
 export interface Endpoint {
   host: string;
@@ -29,6 +29,9 @@ export interface SpawnedBroker {
   readonly dataDir: string;
   readonly grpc: Endpoint;
   readonly http: Endpoint;
+  /** Name server and broker remoting endpoints (absent when turned off). */
+  readonly namesrv: Endpoint | undefined;
+  readonly remoting: Endpoint | undefined;
   /** `http://host:port` of the admin API. */
   readonly adminUrl: string;
   /** Everything the process wrote on stdout / stderr so far. */
@@ -72,7 +75,7 @@ export interface SpawnBrokerOptions {
 
 export async function spawnBroker(options: SpawnBrokerOptions = {}): Promise<SpawnedBroker> {
   const dataDir = options.dataDir ?? (await makeTempDir());
-  const args = [CLI_MAIN, 'start', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', '--log-level', 'warn', ...(options.args ?? [])];
+  const args = [CLI_MAIN, 'start', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', '--namesrv-port', '0', '--remoting-port', '0', '--log-level', 'warn', ...(options.args ?? [])];
   const proc = spawn(process.execPath, args, { env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   let out = '';
@@ -114,9 +117,11 @@ export async function spawnBroker(options: SpawnBrokerOptions = {}): Promise<Spa
   const http = { host: match[3]!, port: Number(match[4]) };
   return {
     proc,
-    dataDir: match[5]!,
+    dataDir: match[9]!,
     grpc: { host: match[1]!, port: Number(match[2]) },
     http,
+    namesrv: match[5] !== undefined ? { host: match[5], port: Number(match[6]) } : undefined,
+    remoting: match[7] !== undefined ? { host: match[7], port: Number(match[8]) } : undefined,
     adminUrl: `http://${http.host}:${http.port}`,
     stdout: () => out,
     stderr: () => err,

@@ -95,7 +95,8 @@ export class TransactionService {
   private readonly ending = new Map<string, Promise<void>>();
   private readonly prepareBounds = new Set<{ bound: number }>();
   private readonly snapshotFile: MetadataFile<SnapshotV1>;
-  private channel: CheckBackChannel | undefined;
+  /** Tried in order; the first that reaches a live producer of the group takes the check. */
+  private channels: CheckBackChannel[] = [];
   private timer: NodeJS.Timeout | undefined;
   private scanning = false;
   private dirty = false;
@@ -116,7 +117,17 @@ export class TransactionService {
   }
 
   setCheckBackChannel(channel: CheckBackChannel): void {
-    this.channel = channel;
+    this.channels = [channel];
+  }
+
+  /** Adds a protocol's channel in front of the others (remoting producers name their group; gRPC ones do not). */
+  addCheckBackChannel(channel: CheckBackChannel): void {
+    this.channels.unshift(channel);
+  }
+
+  private sendCheck(producerGroup: string, view: MessageView, transactionId: string): boolean {
+    for (const c of this.channels) if (c.sendCheck(producerGroup, view, transactionId)) return true;
+    return false;
   }
 
   snapshotStats(): TransactionStats {
@@ -431,7 +442,7 @@ export class TransactionService {
         if (!half) continue;
         if (!this.pending.has(p.transactionId) || this.ending.has(p.transactionId)) continue; // ended while we read
         const view = this.checkView(half);
-        if (!this.channel || !this.channel.sendCheck(p.producerGroup, view, p.transactionId)) {
+        if (!this.sendCheck(p.producerGroup, view, p.transactionId)) {
           noProducer++;
           this.stats.checksSkippedNoProducer++;
           continue;

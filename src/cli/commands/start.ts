@@ -42,7 +42,9 @@ export function registerStartCommand(program: Command, env: Env): void {
       }
       if (!shutdown.requested) {
         const { grpcEndpoint: g, httpEndpoint: h } = running;
-        process.stdout.write(`apogee ready grpc=${g.host}:${g.port} http=${h.host}:${h.port} data=${running.dataDir}\n`);
+        const ns = running.namesrvEndpoint ? ` namesrv=${running.namesrvEndpoint.host}:${running.namesrvEndpoint.port}` : '';
+        const rm = running.remotingEndpoint ? ` remoting=${running.remotingEndpoint.host}:${running.remotingEndpoint.port}` : '';
+        process.stdout.write(`apogee ready grpc=${g.host}:${g.port} http=${h.host}:${h.port}${ns}${rm} data=${running.dataDir}\n`);
       }
       shutdown.attach(running.close);
     },

@@ -1,0 +1,187 @@
+/**
+ * One remoting TCP connection: splits frames, hands requests to the dispatcher (many in flight at once, answered
+ * in completion order, matched by opaque), and lets the server push its own requests to the client
+ * (check-backs, consumer-ids-changed) with or without waiting for an answer.
+ *
+ * Backpressure: past `maxPendingRequests` unanswered requests, or when the socket's write buffer is over
+ * `maxWriteBufferBytes` (a client that sends and never reads), the connection stops reading until both drop.
+ * Garbage closes this connection only.
+ */
+import type { Socket } from 'node:net';
+import type { Logger } from '../../util/logger.js';
+import { FLAG_RESPONSE } from './codes.js';
+import { decodeFrameContent, encodeFrameHead, isOneway, isResponse, newRequest, RemotingProtocolError, type RemotingCommand } from './command.js';
+import { FrameDecoder } from './frame-decoder.js';
+import type { SerializeType } from './codes.js';
+
+export interface ConnectionOptions {
+  maxFrameBytes: number;
+  maxPendingRequests: number;
+  maxWriteBufferBytes: number;
+  logger: Logger;
+  /** Answers one request; undefined for one-way requests (and only those). */
+  dispatch: (request: RemotingCommand, connection: RemotingConnection) => Promise<RemotingCommand | undefined>;
+}
+
+let nextConnectionId = 1;
+
+export class RemotingConnection {
+  readonly id = nextConnectionId++;
+  readonly remoteAddress: string;
+  /** The serialize type of the client's last request: commands the server starts use it too. */
+  serializeType: SerializeType = 0;
+  private readonly decoder: FrameDecoder;
+  private pendingRequests = 0;
+  private paused = false;
+  private closed = false;
+  private nextOpaque = 1;
+  private readonly awaiting = new Map<number, { resolve: (c: RemotingCommand) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly closeListeners: Array<() => void> = [];
+  /** Set by handlers: the client id this connection belongs to (from heartbeats). */
+  clientId: string | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`.replace(/^::ffff:/, '');
+    this.decoder = new FrameDecoder(options.maxFrameBytes);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.maybeResume());
+    socket.on('error', (err) => options.logger.debug({ err, remote: this.remoteAddress }, 'remoting connection error'));
+    socket.on('close', () => this.onClose());
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Unanswered requests from the client right now. */
+  get inFlight(): number {
+    return this.pendingRequests;
+  }
+
+  private closedPromise: Promise<void> | undefined;
+  /** Settles when the connection closes (long-polling pulls stop waiting). */
+  whenClosed(): Promise<void> {
+    this.closedPromise ??= new Promise<void>((resolve) => this.onClosed(resolve));
+    return this.closedPromise;
+  }
+
+  onClosed(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.options.logger.info({ remote: this.remoteAddress, reason }, 'closing remoting connection');
+    this.socket.destroy();
+  }
+
+  /** Writes a command; false when the connection is closed. */
+  write(command: RemotingCommand): boolean {
+    if (this.closed || this.socket.destroyed) return false;
+    const head = encodeFrameHead(command);
+    if (command.body && command.body.length > 0) {
+      this.socket.cork();
+      this.socket.write(head);
+      this.socket.write(command.body);
+      process.nextTick(() => this.socket.uncork());
+    } else this.socket.write(head);
+    return true;
+  }
+
+  /** Sends a one-way request to the client (no answer expected). */
+  sendOneway(code: number, extFields: Record<string, string>, body?: Buffer): boolean {
+    return this.write(newRequest(code, this.nextOpaque++, extFields, body, { oneway: true, serializeType: this.serializeType }));
+  }
+
+  /** Sends a request to the client and waits for its answer. */
+  request(code: number, extFields: Record<string, string>, body: Buffer | undefined, timeoutMs: number): Promise<RemotingCommand> {
+    const opaque = this.nextOpaque++;
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new Error('connection closed'));
+      const timer = setTimeout(() => {
+        this.awaiting.delete(opaque);
+        reject(new Error(`no answer from ${this.remoteAddress} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.awaiting.set(opaque, { resolve, reject, timer });
+      this.write(newRequest(code, opaque, extFields, body, { serializeType: this.serializeType }));
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.decoder.push(chunk, (content) => this.onFrame(decodeFrameContent(content)));
+    } catch (err) {
+      const reason = err instanceof RemotingProtocolError ? err.message : String(err);
+      this.options.logger.warn({ remote: this.remoteAddress, reason }, 'bad remoting frame; closing the connection');
+      this.socket.destroy();
+    }
+  }
+
+  private onFrame(cmd: RemotingCommand): void {
+    if (isResponse(cmd)) {
+      const w = this.awaiting.get(cmd.opaque);
+      if (w) {
+        this.awaiting.delete(cmd.opaque);
+        clearTimeout(w.timer);
+        w.resolve(cmd);
+      }
+      return;
+    }
+    this.serializeType = cmd.serializeType;
+    const oneway = isOneway(cmd);
+    this.pendingRequests++;
+    this.maybePause();
+    this.options.dispatch(cmd, this).then(
+      (response) => this.finish(response, oneway),
+      (err: unknown) => {
+        this.options.logger.error({ err, code: cmd.code }, 'remoting dispatch failed');
+        this.finish(undefined, oneway);
+      },
+    );
+  }
+
+  private finish(response: RemotingCommand | undefined, oneway: boolean): void {
+    this.pendingRequests--;
+    if (response && !oneway) {
+      response.flag |= FLAG_RESPONSE;
+      this.write(response);
+    }
+    this.maybeResume();
+  }
+
+  private maybePause(): void {
+    if (!this.paused && (this.pendingRequests >= this.options.maxPendingRequests || this.socket.writableLength > this.options.maxWriteBufferBytes)) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  private maybeResume(): void {
+    if (this.paused && this.pendingRequests < this.options.maxPendingRequests && this.socket.writableLength <= this.options.maxWriteBufferBytes) {
+      this.paused = false;
+      this.socket.resume();
+    } else if (!this.paused) this.maybePause();
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const w of this.awaiting.values()) {
+      clearTimeout(w.timer);
+      w.reject(new Error('connection closed'));
+    }
+    this.awaiting.clear();
+    for (const l of this.closeListeners.splice(0)) {
+      try {
+        l();
+      } catch (err) {
+        this.options.logger.error({ err }, 'remoting close listener failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Streaming frame splitter: bytes in, whole frame contents out (each a view of the received data when a frame
+ * arrived in one chunk, a copy only when it spans chunks). A length word beyond `maxFrameBytes` or below the
+ * smallest possible frame is a protocol error: the caller closes that connection.
+ */
+import { RemotingProtocolError } from './command.js';
+
+export class FrameDecoder {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly maxFrameBytes: number) {}
+
+  /** Bytes received but not yet part of a whole frame. */
+  get buffered(): number {
+    return this.pendingBytes;
+  }
+
+  /** Feeds a chunk; calls `onFrame` for every complete frame's content (after the total-length word). */
+  push(chunk: Buffer, onFrame: (content: Buffer) => void): void {
+    let data: Buffer;
+    if (this.pendingBytes === 0) data = chunk;
+    else {
+      this.pending.push(chunk);
+      data = Buffer.concat(this.pending, this.pendingBytes + chunk.length);
+      this.pending = [];
+      this.pendingBytes = 0;
+    }
+    let p = 0;
+    while (data.length - p >= 4) {
+      const len = data.readInt32BE(p);
+      if (len < 4) throw new RemotingProtocolError(`frame length ${len} is below the 4-byte minimum`);
+      if (len > this.maxFrameBytes) throw new RemotingProtocolError(`frame length ${len} is more than the limit of ${this.maxFrameBytes} bytes`);
+      if (data.length - p - 4 < len) break;
+      onFrame(data.subarray(p + 4, p + 4 + len));
+      p += 4 + len;
+    }
+    if (p < data.length) {
+      const rest = data.subarray(p);
+      this.pending.push(rest);
+      this.pendingBytes = rest.length;
+    }
+  }
+}

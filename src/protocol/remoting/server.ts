@@ -1,0 +1,91 @@
+/**
+ * A remoting listener: accepts connections and routes each request by code to a handler table. Used by both the
+ * broker front and the name server. Codes without a handler get REQUEST_CODE_NOT_SUPPORTED with a remark naming
+ * the code; a handler's `RemotingRequestError` or `BrokerError` becomes a response code and remark; anything
+ * else is SYSTEM_ERROR and a log line, and the connection keeps serving.
+ */
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { Logger } from '../../util/logger.js';
+import { isBrokerError } from '../../broker/errors.js';
+import { requestCodeName, ResponseCode } from './codes.js';
+import { responseTo, type RemotingCommand } from './command.js';
+import { RemotingConnection } from './connection.js';
+import { responseCodeOf } from './errors.js';
+import { RemotingRequestError } from './header.js';
+
+export type RemotingHandler = (request: RemotingCommand, connection: RemotingConnection) => Promise<RemotingCommand | undefined> | RemotingCommand | undefined;
+
+export interface RemotingServerOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+  handlers: ReadonlyMap<number, RemotingHandler>;
+  /** Largest frame accepted (body + header); bigger closes the connection. */
+  maxFrameBytes: number;
+  maxPendingRequestsPerConnection?: number;
+  maxWriteBufferBytes?: number;
+  /** Open connections at most; more are closed at accept. */
+  maxConnections?: number;
+  onConnection?: (connection: RemotingConnection) => void;
+}
+
+export interface RemotingServerHandle {
+  readonly port: number;
+  readonly connections: ReadonlySet<RemotingConnection>;
+  close(): Promise<void>;
+}
+
+export async function startRemotingServer(options: RemotingServerOptions): Promise<RemotingServerHandle> {
+  const { logger, handlers } = options;
+  const connections = new Set<RemotingConnection>();
+  const dispatch = async (request: RemotingCommand, connection: RemotingConnection): Promise<RemotingCommand | undefined> => {
+    const handler = handlers.get(request.code);
+    if (!handler) {
+      logger.debug({ code: request.code, remote: connection.remoteAddress }, 'unsupported remoting request');
+      return responseTo(request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, `request type ${request.code} not supported: ${requestCodeName(request.code)} is not served by Apogee`);
+    }
+    try {
+      return (await handler(request, connection)) ?? undefined;
+    } catch (err) {
+      if (err instanceof RemotingRequestError) return responseTo(request, err.responseCode, err.message);
+      if (isBrokerError(err)) return responseTo(request, responseCodeOf(err), err.message);
+      logger.error({ err, code: request.code }, `remoting ${requestCodeName(request.code)} failed`);
+      return responseTo(request, ResponseCode.SYSTEM_ERROR, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  const server: Server = createServer({ noDelay: true }, (socket) => {
+    if (options.maxConnections !== undefined && connections.size >= options.maxConnections) {
+      logger.warn({ remote: socket.remoteAddress, limit: options.maxConnections }, 'too many remoting connections; refusing one');
+      socket.destroy();
+      return;
+    }
+    const c = new RemotingConnection(socket, {
+      maxFrameBytes: options.maxFrameBytes,
+      maxPendingRequests: options.maxPendingRequestsPerConnection ?? 4096,
+      maxWriteBufferBytes: options.maxWriteBufferBytes ?? 16 * 1024 * 1024,
+      logger,
+      dispatch,
+    });
+    connections.add(c);
+    c.onClosed(() => connections.delete(c));
+    options.onConnection?.(c);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: options.host, port: options.port }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    connections,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const c of connections) c.close('server closing');
+      })),
+  };
+}
