@@ -31,7 +31,17 @@ export interface RemotingBrokerOptions {
   clusterName: string;
   maxBodyBytes: number;
   maxPendingRequestsPerConnection?: number;
+  /** Unread response bytes per connection before the broker stops reading from it. */
+  maxWriteBufferBytes?: number;
   maxHeldPulls?: number;
+}
+
+export interface RemotingConnectionInfo {
+  remoteAddress: string;
+  clientId: string | undefined;
+  inFlight: number;
+  writeBuffered: number;
+  paused: boolean;
 }
 
 export interface RemotingBrokerHandle {
@@ -40,6 +50,9 @@ export interface RemotingBrokerHandle {
   readonly address: string;
   readonly membership: GroupMembership<RemotingConnection>;
   connections(): number;
+  connectionInfo(): RemotingConnectionInfo[];
+  /** Pull requests held by long polling right now. */
+  heldPulls(): number;
   close(): Promise<void>;
 }
 
@@ -109,6 +122,7 @@ export async function startRemotingBroker(options: RemotingBrokerOptions): Promi
     handlers: h,
     maxFrameBytes: options.maxBodyBytes + 1024 * 1024, // the largest body plus room for header and batch framing
     ...(options.maxPendingRequestsPerConnection !== undefined ? { maxPendingRequestsPerConnection: options.maxPendingRequestsPerConnection } : {}),
+    ...(options.maxWriteBufferBytes !== undefined ? { maxWriteBufferBytes: options.maxWriteBufferBytes } : {}),
     onConnection: (conn) =>
       conn.onClosed(() => {
         const change = membership.channelClosed(conn);
@@ -132,6 +146,9 @@ export async function startRemotingBroker(options: RemotingBrokerOptions): Promi
     },
     membership,
     connections: () => server.connections.size,
+    connectionInfo: () =>
+      [...server.connections].map((c) => ({ remoteAddress: c.remoteAddress, clientId: c.clientId, inFlight: c.inFlight, writeBuffered: c.writeBuffered, paused: c.isPaused })),
+    heldPulls: () => pullHolds.size,
     close: () =>
       (closing ??= (async () => {
         clearInterval(sweeper);

@@ -90,6 +90,7 @@ export class RemotingConnection {
       this.socket.write(command.body);
       process.nextTick(() => this.socket.uncork());
     } else this.socket.write(head);
+    if (!this.paused && this.socket.writableLength > this.options.maxWriteBufferBytes) this.maybePause();
     return true;
   }
 
@@ -112,9 +113,22 @@ export class RemotingConnection {
     });
   }
 
+  /** Bytes written to the socket that the client has not taken yet. */
+  get writeBuffered(): number {
+    return this.socket.writableLength;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   private onData(chunk: Buffer): void {
     try {
-      this.decoder.push(chunk, (content) => this.onFrame(decodeFrameContent(content)));
+      // Past the bounds, frames already received stay in the decoder until the client catches up.
+      this.decoder.push(chunk, (content) => {
+        this.onFrame(decodeFrameContent(content));
+        return !this.paused;
+      });
     } catch (err) {
       const reason = err instanceof RemotingProtocolError ? err.message : String(err);
       this.options.logger.warn({ remote: this.remoteAddress, reason }, 'bad remoting frame; closing the connection');
@@ -164,7 +178,8 @@ export class RemotingConnection {
   private maybeResume(): void {
     if (this.paused && this.pendingRequests < this.options.maxPendingRequests && this.socket.writableLength <= this.options.maxWriteBufferBytes) {
       this.paused = false;
-      this.socket.resume();
+      if (this.decoder.buffered > 0) this.onData(Buffer.alloc(0));
+      if (!this.paused && !this.closed) this.socket.resume();
     } else if (!this.paused) this.maybePause();
   }
 

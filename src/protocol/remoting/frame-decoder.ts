@@ -16,8 +16,11 @@ export class FrameDecoder {
     return this.pendingBytes;
   }
 
-  /** Feeds a chunk; calls `onFrame` for every complete frame's content (after the total-length word). */
-  push(chunk: Buffer, onFrame: (content: Buffer) => void): void {
+  /**
+   * Feeds a chunk; calls `onFrame` for every complete frame's content (after the total-length word). When
+   * `onFrame` returns false the rest stays buffered until the next `push` (an empty chunk resumes).
+   */
+  push(chunk: Buffer, onFrame: (content: Buffer) => boolean | void): void {
     let data: Buffer;
     if (this.pendingBytes === 0) data = chunk;
     else {
@@ -32,8 +35,9 @@ export class FrameDecoder {
       if (len < 4) throw new RemotingProtocolError(`frame length ${len} is below the 4-byte minimum`);
       if (len > this.maxFrameBytes) throw new RemotingProtocolError(`frame length ${len} is more than the limit of ${this.maxFrameBytes} bytes`);
       if (data.length - p - 4 < len) break;
-      onFrame(data.subarray(p + 4, p + 4 + len));
+      const more = onFrame(data.subarray(p + 4, p + 4 + len));
       p += 4 + len;
+      if (more === false) break;
     }
     if (p < data.length) {
       const rest = data.subarray(p);
