@@ -6,7 +6,8 @@ import { validateGroupName } from './names.js';
 import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from './retry-policy.js';
 import type { ConsumeFromWhere, GroupConfig, GroupSpec } from './types.js';
 
-export const DEFAULT_MAX_DELIVERY_ATTEMPTS = 16;
+/** RocketMQ's retryMaxTimes default of 16, i.e. 17 deliveries in all. */
+export const DEFAULT_MAX_DELIVERY_ATTEMPTS = 17;
 const CONSUME_FROM: readonly ConsumeFromWhere[] = ['young', 'earliest', 'latest'];
 
 interface GroupsFileV1 {

@@ -11,8 +11,11 @@ export const DELAY_LEVELS_MS: readonly number[] = [
   1 * S, 5 * S, 10 * S, 30 * S, 1 * M, 2 * M, 3 * M, 4 * M, 5 * M, 6 * M, 7 * M, 8 * M, 9 * M, 10 * M, 20 * M, 30 * M, 1 * H, 2 * H,
 ];
 
-/** RocketMQ's default consumer retry ladder: the delay levels from level 3 (10 s) on. */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { kind: 'customized', delaysMs: DELAY_LEVELS_MS.slice(2) };
+/**
+ * RocketMQ 5's default retry ladder for gRPC consumers: every delay level from 1 s (1s 5s 10s 30s 1m ... 2h).
+ * Classic (remoting) consumers' send-backs use the 4.x ladder from level 3 (10 s) instead, as RocketMQ does.
+ */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { kind: 'customized', delaysMs: [...DELAY_LEVELS_MS] };
 
 /** Delay before delivery attempt `nextAttempt` (2 = first retry). */
 export function retryDelayMs(policy: RetryPolicy, nextAttempt: number): number {

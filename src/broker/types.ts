@@ -43,7 +43,7 @@ export type ConsumeFromWhere =
 export interface GroupConfig {
   name: string;
   fifo: boolean;
-  /** Deliveries before a message goes to %DLQ%<group> (default 16). */
+  /** Deliveries before a message goes to %DLQ%<group> (default 17, RocketMQ's 16 retries + 1). */
   maxDeliveryAttempts: number;
   retryPolicy: RetryPolicy;
   consumeFromWhere: ConsumeFromWhere;

@@ -444,9 +444,9 @@ describe('retry backoff policy', () => {
     const M = 60 * S;
     assert.deepEqual(DEFAULT_RETRY_POLICY, {
       kind: 'customized',
-      delaysMs: [10 * S, 30 * S, 1 * M, 2 * M, 3 * M, 4 * M, 5 * M, 6 * M, 7 * M, 8 * M, 9 * M, 10 * M, 20 * M, 30 * M, 60 * M, 120 * M],
+      delaysMs: [1 * S, 5 * S, 10 * S, 30 * S, 1 * M, 2 * M, 3 * M, 4 * M, 5 * M, 6 * M, 7 * M, 8 * M, 9 * M, 10 * M, 20 * M, 30 * M, 60 * M, 120 * M],
     });
-    assert.deepEqual([2, 3, 4, 17, 18, 100].map((a) => retryDelayMs(DEFAULT_RETRY_POLICY, a)), [10 * S, 30 * S, 1 * M, 120 * M, 120 * M, 120 * M]);
+    assert.deepEqual([2, 3, 4, 17, 18, 19, 100].map((a) => retryDelayMs(DEFAULT_RETRY_POLICY, a)), [1 * S, 5 * S, 10 * S, 30 * M, 60 * M, 120 * M, 120 * M]);
     const exp = { kind: 'exponential' as const, initialMs: 1000, maxMs: 10_000, multiplier: 2 };
     assert.deepEqual([2, 3, 4, 5, 6, 7].map((a) => retryDelayMs(exp, a)), [1000, 2000, 4000, 8000, 10_000, 10_000]);
     for (const bad of [

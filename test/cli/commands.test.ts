@@ -151,11 +151,11 @@ describe('apogee group', () => {
     ok(await cli('message', 'send', '--topic', 'Pay', '--body', 'p2'));
 
     assert.match(ok(await cli('group', 'create', 'G1', '--fifo', '--max-delivery-attempts', '5')), /^created group G1 \(FIFO, max delivery attempts 5, consume from young\)\n$/);
-    assert.match(ok(await cli('group', 'create', 'G2')), /created group G2 \(concurrent, max delivery attempts 16/);
+    assert.match(ok(await cli('group', 'create', 'G2')), /created group G2 \(concurrent, max delivery attempts 17/);
     const table = ok(await cli('group', 'list'));
     assert.match(table, /^NAME\s+FIFO\s+MAX-ATTEMPTS\s+CONSUME-FROM\s+CREATED\n/);
     assert.match(table, /\nG1\s+yes\s+5\s+young\s+\d{4}-/);
-    assert.match(table, /\nG2\s+no\s+16\s+young\s+\d{4}-/);
+    assert.match(table, /\nG2\s+no\s+17\s+young\s+\d{4}-/);
     const listed = json<{ groups: Array<{ name: string; fifo: boolean; maxDeliveryAttempts: number }> }>(await cli('group', 'list', '--json'));
     assert.deepEqual(listed.groups.find((g) => g.name === 'G1'), { ...listed.groups.find((g) => g.name === 'G1'), fifo: true, maxDeliveryAttempts: 5 });
 

@@ -68,25 +68,7 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
       apogee: 'exponentialBackoff',
       reason: 'the official Node client ignores a customized backoff (then never retries), so Apogee sends its ladder as an exponential curve',
     },
-    {
-      scenario: 'Settings answer: retry policy and FIFO flag per consumer group',
-      intended: false,
-      path: `${g}.firstRetryDelayMs`,
-      reference: 1000,
-      apogee: 10_000,
-      reason: "OPEN: RocketMQ 5's ladder starts at 1 s (1s 5s 10s 30s 1m ...); Apogee's default starts at 10 s (the 4.x ladder from level 3)",
-    },
   ]),
-  ...(['fifoGroup', 'newGroup'] as const).map(
-    (g): KnownDifference => ({
-      scenario: 'Settings answer: retry policy and FIFO flag per consumer group',
-      intended: false,
-      path: `${g}.maxAttempts`,
-      reference: 17,
-      apogee: 16,
-      reason: "OPEN: a group's default in RocketMQ is retryMaxTimes=16, i.e. 17 deliveries; Apogee's maxDeliveryAttempts defaults to 16",
-    }),
-  ),
 ];
 
 function getPath(r: Json, path: string): Json | undefined {

@@ -57,7 +57,7 @@ export function registerGroupCommands(program: Command, env: Env): void {
       .command('create <name>')
       .description('create a consumer group')
       .option('--fifo', 'deliver messages of one message group in order')
-      .option('--max-delivery-attempts <n>', 'deliveries before dead-lettering (default 16)', intArg(1, 1000))
+      .option('--max-delivery-attempts <n>', 'deliveries before dead-lettering (default 17: 16 retries)', intArg(1, 1000))
       .option('--consume-from <where>', `where a new group starts: ${CONSUME_FROM.join('|')}`, consumeFrom),
   ).action(async (name: string, opts: GroupOptions) => {
     const ctx = clientContext(opts, env);
