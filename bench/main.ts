@@ -6,6 +6,7 @@
 import { consumptionBench } from './consumption.js';
 import { grpcBench } from './grpc.js';
 import { peersBench } from './peers.js';
+import { remotingBench } from './remoting.js';
 import { formatStoreBench, storeBench } from './store.js';
 
 const seconds = Number(process.env.APOGEE_BENCH_SECONDS ?? 5);
@@ -15,6 +16,7 @@ const sections: Record<string, () => Promise<string>> = {
   consumption: consumptionBench,
   grpc: () => grpcBench(seconds),
   peers: () => peersBench(seconds),
+  remoting: () => remotingBench(seconds),
 };
 
 const wanted = process.argv.slice(2);

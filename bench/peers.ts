@@ -30,7 +30,7 @@ const CLI_MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const BODY = Buffer.alloc(1024, 0x62);
 const IN_FLIGHT = [1, 16, 256] as const;
 
-interface PeerRow {
+export interface PeerRow {
   peer: string;
   inFlight: number;
   perSec: number;
@@ -40,15 +40,15 @@ interface PeerRow {
 }
 
 /** One peer's row: `send` is one acknowledged message. */
-async function drive(peer: string, inFlight: number, seconds: number, send: () => Promise<unknown>): Promise<PeerRow> {
+export async function drive(peer: string, inFlight: number, seconds: number, send: () => Promise<unknown>): Promise<PeerRow> {
   const r = await runLoops(inFlight, seconds, send);
   return { peer, inFlight, perSec: r.perSec, p50: r.p50, p99: r.p99 };
 }
 
-type PeerRun = (inFlight: number, seconds: number) => Promise<PeerRow>;
+export type PeerRun = (inFlight: number, seconds: number) => Promise<PeerRow>;
 
 /** Plain grpc-js SendMessage calls (one message each) to a RocketMQ 5 gRPC endpoint: Apogee or Apache RocketMQ's proxy. */
-async function grpcJsSender(label: string, endpoint: string, topic: string): Promise<{ run: PeerRun; close(): void }> {
+export async function grpcJsSender(label: string, endpoint: string, topic: string): Promise<{ run: PeerRun; close(): void }> {
   const client = new MessagingServiceClient(endpoint, credentials.createInsecure());
   const md = new Metadata();
   md.set('x-mq-client-id', `bench-${randomUUID()}`);
@@ -83,7 +83,7 @@ async function grpcJsSender(label: string, endpoint: string, topic: string): Pro
   return { run: (n, s) => drive(label, n, s, send), close: () => client.close() };
 }
 
-async function rabbitmq(): Promise<{ run: PeerRun; close(): Promise<void> }> {
+export async function rabbitmq(): Promise<{ run: PeerRun; close(): Promise<void> }> {
   const conn = await amqp.connect(process.env.APOGEE_BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
   const ch = await conn.createConfirmChannel();
   const queue = `apogee-bench-${randomUUID()}`;
@@ -101,7 +101,7 @@ async function rabbitmq(): Promise<{ run: PeerRun; close(): Promise<void> }> {
   };
 }
 
-async function jetstream(): Promise<{ run: PeerRun; close(): Promise<void> }> {
+export async function jetstream(): Promise<{ run: PeerRun; close(): Promise<void> }> {
   const nc = await natsConnect({ servers: process.env.APOGEE_BENCH_NATS_URL ?? '127.0.0.1:4222' });
   const jsm = await nc.jetstreamManager();
   const stream = `APOGEE_BENCH_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
@@ -138,7 +138,7 @@ async function unreachable(peer: string, err: unknown): Promise<PeerRow[]> {
   return [{ peer, inFlight: 0, perSec: 0, p50: 0, p99: 0, note: `not reachable: ${why}` }];
 }
 
-async function measurePeer(peer: string, open: () => Promise<{ run: PeerRun; close(): Promise<void> | void; note?: string }>, seconds: number): Promise<PeerRow[]> {
+export async function measurePeer(peer: string, open: () => Promise<{ run: PeerRun; close(): Promise<void> | void; note?: string }>, seconds: number): Promise<PeerRow[]> {
   let handle;
   try {
     handle = await open();

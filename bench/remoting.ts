@@ -1,0 +1,110 @@
+/**
+ * `remoting` section: 1 KiB acknowledged sends (sync flush) through a pipelining remoting client — the project's
+ * own, as the SDK will use it: name server lookup, one TCP connection, SEND_MESSAGE_V2 with JSON headers as the
+ * Java client sends them, and with ROCKETMQ binary headers — next to Apogee's gRPC front (plain grpc-js stubs),
+ * RabbitMQ and NATS JetStream in the same run, and Apache RocketMQ through the same remoting client when
+ * APOGEE_BENCH_REFERENCE_NAMESRV names a running reference's name server.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RemotingClient } from '../src/client/remoting-client.js';
+import { RequestCode, ResponseCode, SerializeType } from '../src/protocol/remoting/codes.js';
+import { encodeProperties } from '../src/protocol/remoting/message-codec.js';
+import { startChild } from './child.js';
+import { fmt, markdownTable } from './latency.js';
+import { drive, grpcJsSender, jetstream, measurePeer, rabbitmq, type PeerRow, type PeerRun } from './peers.js';
+
+const CLI_MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const BODY = Buffer.alloc(1024, 0x62);
+const TOPIC = 'RemotingBench';
+
+function hostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  return { host: s.slice(0, i), port: Number(s.slice(i + 1)) };
+}
+
+/** Route lookup on the name server, then one connection to the topic's broker; sends spread over its write queues. */
+export async function remotingSender(label: string, namesrv: string, topic: string, serializeType: SerializeType): Promise<{ run: PeerRun; close(): void }> {
+  const ns = await RemotingClient.connect(hostPort(namesrv));
+  const route = await ns.invoke(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic });
+  ns.close();
+  if (route.code !== ResponseCode.SUCCESS || !route.body) throw new Error(`no route for ${topic}: ${route.code} ${route.remark ?? ''}`);
+  const r = JSON.parse(route.body.toString()) as { queueDatas: Array<{ writeQueueNums: number }>; brokerDatas: Array<{ brokerAddrs: Record<string, string> }> };
+  const addr = r.brokerDatas[0]?.brokerAddrs['0'];
+  if (!addr) throw new Error(`route for ${topic} has no master address`);
+  const queues = r.queueDatas[0]?.writeQueueNums ?? 1;
+  const client = await RemotingClient.connect({ ...hostPort(addr), serializeType });
+  let n = 0;
+  const send = async (): Promise<void> => {
+    const i = n++;
+    const res = await client.invoke(RequestCode.SEND_MESSAGE_V2, {
+      a: 'bench-producer',
+      b: topic,
+      c: 'TBW102',
+      d: '4',
+      e: String(i % queues),
+      f: '0',
+      g: String(Date.now()),
+      h: '0',
+      i: encodeProperties({ TAGS: 'bench', UNIQ_KEY: `7F000001BENCH${i.toString(16).padStart(16, '0')}`, WAIT: 'true' }),
+      j: '0',
+      k: 'false',
+      m: 'false',
+    }, BODY, 10_000);
+    if (res.code !== ResponseCode.SUCCESS) throw new Error(`SEND_MESSAGE_V2: ${res.code} ${res.remark ?? ''}`);
+  };
+  return { run: (k, s) => drive(label, k, s, send), close: () => client.close() };
+}
+
+async function createTopic(adminUrl: string, name: string): Promise<void> {
+  const res = await fetch(`${adminUrl}/api/topics`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, messageType: 'NORMAL', queueNums: 8 }),
+  });
+  if (!res.ok) throw new Error(`create topic ${name}: ${res.status} ${await res.text()}`);
+}
+
+export async function remotingBench(seconds: number): Promise<string> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'apogee-remoting-bench-'));
+  const apogee = await startChild(
+    CLI_MAIN,
+    ['start', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', '--namesrv-port', '0', '--remoting-port', '0', '--flush', 'sync', '--log-level', 'warn'],
+    /^apogee ready grpc=(\S+):(\d+) http=(\S+):(\d+) namesrv=(\S+) remoting=(\S+)/,
+  );
+  try {
+    const grpc = `${apogee.ready[1]}:${apogee.ready[2]}`;
+    const namesrv = apogee.ready[5] as string;
+    await createTopic(`http://${apogee.ready[3]}:${apogee.ready[4]}`, TOPIC);
+    const rows: PeerRow[] = [];
+    rows.push(...(await measurePeer('apogee remoting (JSON headers)', async () => ({ ...(await remotingSender('apogee remoting (JSON headers)', namesrv, TOPIC, SerializeType.JSON)), note: 'sync flush' }), seconds)));
+    rows.push(...(await measurePeer('apogee remoting (binary headers)', async () => ({ ...(await remotingSender('apogee remoting (binary headers)', namesrv, TOPIC, SerializeType.ROCKETMQ)), note: 'sync flush' }), seconds)));
+    rows.push(...(await measurePeer('apogee gRPC (grpc-js stubs)', async () => ({ ...(await grpcJsSender('apogee gRPC (grpc-js stubs)', grpc, TOPIC)), note: 'sync flush' }), seconds)));
+    const reference = process.env.APOGEE_BENCH_REFERENCE_NAMESRV;
+    if (reference) {
+      const topic = process.env.APOGEE_BENCH_REFERENCE_TOPIC ?? 'TopicTest';
+      rows.push(...(await measurePeer('Apache RocketMQ remoting (JSON headers)', async () => ({ ...(await remotingSender('Apache RocketMQ remoting (JSON headers)', reference, topic, SerializeType.JSON)), note: 'as the reference is configured' }), seconds)));
+    } else {
+      rows.push({ peer: 'Apache RocketMQ remoting', inFlight: 0, perSec: 0, p50: 0, p99: 0, note: 'not measured: set APOGEE_BENCH_REFERENCE_NAMESRV=HOST:PORT (npm run reference -- start)' });
+    }
+    rows.push(...(await measurePeer('RabbitMQ (durable, confirms)', rabbitmq, seconds)));
+    rows.push(...(await measurePeer('NATS JetStream (file)', jetstream, seconds)));
+    const base = (r: PeerRow): PeerRow | undefined => rows.find((x) => x.peer === 'apogee remoting (JSON headers)' && x.inFlight === r.inFlight);
+    return [
+      'acknowledged sends of 1 KiB, one client process on this machine; ratio = apogee remoting (JSON headers) ÷ row, same in-flight count',
+      markdownTable(
+        ['sender', 'in flight', 'msgs/s', 'p50 ms', 'p99 ms', 'remoting ÷ row', 'note'],
+        rows.map((r) => {
+          const b = base(r);
+          const ratio = b && r.perSec > 0 && b !== r ? fmt(b.perSec / r.perSec, 2) : '-';
+          return [r.peer, r.inFlight ? String(r.inFlight) : '-', r.inFlight ? fmt(r.perSec) : '-', fmt(r.p50, 2), fmt(r.p99, 2), ratio, r.note ?? ''];
+        }),
+      ),
+    ].join('\n');
+  } finally {
+    await apogee.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
