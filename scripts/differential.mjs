@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const LAUNCHER = join(ROOT, 'scripts', 'reference.mjs');
 const SPEC = join(ROOT, 'build', 'test', 'differential', 'differential.spec.js');
+// The same comparison over the remoting protocol (name server + broker), with Apogee's own remoting client.
+const REMOTING_SPEC = join(ROOT, 'build', 'test', 'differential', 'remoting.spec.js');
 const log = (s) => process.stderr.write(`differential: ${s}\n`);
 
 let child;
@@ -57,7 +59,7 @@ async function main() {
     log(`reference at ${state.grpc} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     const t1 = Date.now();
     // --test-force-exit: the official client's timers can outlive shutdown(); the spec closes what it opened.
-    const res = await run(['--test', '--test-force-exit', '--test-timeout=900000', SPEC], { env: { APOGEE_REFERENCE_GRPC: state.grpc } });
+    const res = await run(['--test', '--test-force-exit', '--test-timeout=900000', SPEC, REMOTING_SPEC], { env: { APOGEE_REFERENCE_GRPC: state.grpc, APOGEE_REFERENCE_NAMESRV: state.namesrv } });
     log(`suite ${res.code === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - t1) / 1000).toFixed(1)} s; records in build/differential-report.json`);
     return res.code;
   } finally {

@@ -10,7 +10,8 @@ const TABLE: Record<BrokerErrorCode, ResponseCode> = {
   [BrokerErrorCode.ILLEGAL_MESSAGE_KEY]: ResponseCode.MESSAGE_ILLEGAL,
   [BrokerErrorCode.ILLEGAL_MESSAGE_GROUP]: ResponseCode.MESSAGE_ILLEGAL,
   [BrokerErrorCode.ILLEGAL_MESSAGE_PROPERTY_KEY]: ResponseCode.MESSAGE_ILLEGAL,
-  [BrokerErrorCode.INVALID_TRANSACTION_ID]: ResponseCode.TRANSACTION_FAILED,
+  // RocketMQ's EndTransactionProcessor answers SYSTEM_ERROR when it cannot find the half message.
+  [BrokerErrorCode.INVALID_TRANSACTION_ID]: ResponseCode.SYSTEM_ERROR,
   [BrokerErrorCode.ILLEGAL_MESSAGE_ID]: ResponseCode.INVALID_PARAMETER,
   [BrokerErrorCode.ILLEGAL_FILTER_EXPRESSION]: ResponseCode.SUBSCRIPTION_PARSE_FAILED,
   [BrokerErrorCode.ILLEGAL_INVISIBLE_TIME]: ResponseCode.INVALID_PARAMETER,

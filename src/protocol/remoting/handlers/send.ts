@@ -135,7 +135,8 @@ function answer(ctx: RemotingContext, req: RemotingCommand, results: SendResult[
     MSG_REGION: 'DefaultRegion',
     TRACE_ON: 'true',
   };
-  if (transactional) ext['transactionId'] = first.transactionId;
+  // RocketMQ answers every send with transactionId = the message's unique key.
+  ext['transactionId'] = transactional ? first.transactionId : first.messageId;
   if (results.length > 1) ext['batchUniqId'] = results.map((r) => r.messageId).join(',');
   return responseTo(req, ResponseCode.SUCCESS, undefined, ext);
 }
