@@ -195,3 +195,6 @@ export type OffsetResetTarget =
   | { kind: 'earliest' }
   | { kind: 'latest' }
   | { kind: 'timestamp'; timestamp: number };
+
+/** A stored record as the broker hands it to fronts that need every property (remoting pulls and views). */
+export type { StoredMessage } from '../store/types.js';

@@ -54,6 +54,12 @@ describe('layering', () => {
     assert.deepEqual(await violations('broker', /^(protocol|admin|cli|client)\//), []);
   });
 
+  it('client never imports broker, store or admin; the name server holds no broker logic', async () => {
+    assert.deepEqual(await violations('client', /^(broker|store|admin|cli|nameserver)\//), []);
+    assert.deepEqual(await violations('nameserver', /^(broker|store|admin|cli)\//), []);
+    assert.deepEqual(await violations('protocol/remoting', /^(store|admin|cli|protocol\/grpc)\//), []);
+  });
+
   it('admin and cli never reach into the store or protocol code', async () => {
     assert.deepEqual(await violations('cli', /^(store|protocol)\//), []);
     assert.deepEqual(await violations('admin', /^(store\/(?!types\.js$)|protocol\/)/), []);

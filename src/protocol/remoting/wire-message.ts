@@ -1,7 +1,7 @@
 /** Stored messages (and the broker's views) as remoting wire messages. */
 import { Prop } from '../../broker/properties.js';
 import type { MessageView } from '../../broker/types.js';
-import type { StoredMessage } from '../../store/types.js';
+import type { StoredMessage } from '../../broker/types.js';
 import { encodeProperties, MsgSysFlag, type WireMessage } from './message-codec.js';
 
 /** Apogee's own bookkeeping properties that classic clients never see. */
