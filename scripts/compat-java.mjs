@@ -5,7 +5,7 @@
 //   node scripts/compat-java.mjs [apogee|reference|both] (default apogee; needs `npm run build` first)
 //
 // Against Apogee: starts it (free ports, temp data dir), creates the topics through its CLI, runs compat/java,
-// then runs the 4.x example in expected-failure mode (Apogee does not speak remoting yet), stops Apogee.
+// then runs the 4.x example through Apogee's name server and remoting port, stops Apogee.
 // Against the reference: uses a running `npm run reference` or starts one (and then stops it again).
 // Every process started here is stopped on every path (also on Ctrl-C).
 import { spawn } from 'node:child_process';
@@ -19,6 +19,7 @@ const TOPICS = [
   ['TopicTestForFifo', 'FIFO'],
   ['TopicTestForDelay', 'DELAY'],
   ['TopicTestForTransaction', 'TRANSACTION'],
+  ['TopicTransactionOrder', 'TRANSACTION'], // examples/java-transaction-producer
 ];
 /** Same transaction timing as the reference launcher's defaults, so both answer in similar time. */
 const APOGEE_ARGS = ['--flush', 'async', '--transaction-check-immunity-ms', '3000', '--transaction-check-interval-ms', '5000'];
@@ -61,8 +62,7 @@ async function againstApogee() {
     const results = [];
     results.push(await mvnTest('compat/java', { APOGEE_COMPAT_ENDPOINT: apogee.grpc, APOGEE_COMPAT_TARGET: 'apogee' }));
     if (!interrupted) {
-      // Apogee has no name server: the 4.x client is pointed at its gRPC port and must fail (the test says why).
-      results.push(await mvnTest('examples/java-transaction-producer', { ROCKETMQ_NAMESRV_ADDR: apogee.grpc, APOGEE_EXAMPLE_TARGET: 'apogee' }));
+      results.push(await mvnTest('examples/java-transaction-producer', { ROCKETMQ_NAMESRV_ADDR: apogee.namesrv, APOGEE_EXAMPLE_TARGET: 'apogee' }));
     }
     if (results.some((r) => r.code !== 0)) log(`apogee log tail:\n${apogee.stderrTail()}`);
     return results;

@@ -23,13 +23,13 @@ export function apogeeCli(admin, args) {
 
 /**
  * @param {{ extraArgs?: string[], readyTimeoutMs?: number, log?: (s: string) => void }} [opts]
- * @returns {Promise<{ grpc: string, admin: string, dataDir: string, pid: number, stop: () => Promise<void>, stderrTail: () => string }>}
+ * @returns {Promise<{ grpc: string, admin: string, namesrv: string, remoting: string, dataDir: string, pid: number, stop: () => Promise<void>, stderrTail: () => string }>}
  */
 export async function startApogee(opts = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'apogee-compat-'));
   const child = spawn(
     process.execPath,
-    [CLI, 'start', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', '--log-level', 'warn', ...(opts.extraArgs ?? [])],
+    [CLI, 'start', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', '--namesrv-port', '0', '--remoting-port', '0', '--log-level', 'warn', ...(opts.extraArgs ?? [])],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
@@ -57,11 +57,11 @@ export async function startApogee(opts = {}) {
     const ready = await new Promise((resolvePromise, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ready line from apogee within ${opts.readyTimeoutMs ?? 30_000} ms:\n${stderr.slice(-2000)}`)), opts.readyTimeoutMs ?? 30_000);
       const check = () => {
-        const m = /apogee ready grpc=(\S+) http=(\S+)/.exec(stdout);
+        const m = /apogee ready grpc=(\S+) http=(\S+) namesrv=(\S+) remoting=(\S+)/.exec(stdout);
         if (m) {
           clearTimeout(timer);
           child.stdout.off('data', check);
-          resolvePromise({ grpc: m[1], admin: `http://${m[2]}` });
+          resolvePromise({ grpc: m[1], admin: `http://${m[2]}`, namesrv: m[3], remoting: m[4] });
         }
       };
       child.stdout.on('data', check);
@@ -71,7 +71,7 @@ export async function startApogee(opts = {}) {
       });
       check();
     });
-    opts.log?.(`apogee up: grpc=${ready.grpc} admin=${ready.admin} pid=${child.pid}`);
+    opts.log?.(`apogee up: grpc=${ready.grpc} admin=${ready.admin} namesrv=${ready.namesrv} remoting=${ready.remoting} pid=${child.pid}`);
     return { ...ready, dataDir, pid: child.pid, stop, stderrTail: () => stderr.slice(-4000) };
   } catch (err) {
     await stop();

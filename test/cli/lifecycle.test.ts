@@ -97,7 +97,7 @@ describe('apogee start', () => {
 
   it('fails with exit 1 and a clear message when its port is taken', async () => {
     const b = await spawnBroker();
-    const r = await runCli(['start', '--data-dir', await makeTempDir(), '--grpc-port', '0', '--http-port', String(b.http.port), '--log-level', 'silent']);
+    const r = await runCli(['start', '--data-dir', await makeTempDir(), '--grpc-port', '0', '--namesrv-port', '0', '--remoting-port', '0', '--http-port', String(b.http.port), '--log-level', 'silent']);
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^error: cannot start broker: .*EADDRINUSE/m);

@@ -10,14 +10,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Runs the example against the broker named by ROCKETMQ_NAMESRV_ADDR (or -Dexample.namesrv).
  *
- * <p>APOGEE_EXAMPLE_TARGET=apogee marks the run as expected to fail: the 4.x client speaks RocketMQ's
- * "remoting" protocol (name server + broker), which Apogee does not serve yet. The test then passes only if
- * the example fails, and prints why; if it starts passing, the test fails so the marker gets removed.
+ * <p>APOGEE_EXAMPLE_TARGET names the broker behind the name server (apogee or reference): the only difference
+ * is that Apogee promises no check-back of a transaction already ended, which RocketMQ does not.
  */
 class TransactionProducerExampleTest {
-    private static final String REMOTING_REASON = "Apogee does not speak RocketMQ's remoting protocol yet (the 4.x client "
-        + "needs a name server and a broker speaking remoting; tracked by the remoting issue)";
-
     private static String setting(String property, String env) {
         String v = System.getProperty(property);
         return v != null && !v.isEmpty() ? v : System.getenv(env);
@@ -26,7 +22,6 @@ class TransactionProducerExampleTest {
     @Test
     void everyServiceGetsExactlyTheCommittedOrders() throws Exception {
         String target = setting("example.target", "APOGEE_EXAMPLE_TARGET");
-        boolean expectFailure = "apogee".equalsIgnoreCase(target);
         String namesrv = setting("example.namesrv", "ROCKETMQ_NAMESRV_ADDR");
         if (namesrv == null || namesrv.isEmpty()) {
             fail("no name server: set ROCKETMQ_NAMESRV_ADDR=host:port (or -Dexample.namesrv); "
@@ -35,19 +30,6 @@ class TransactionProducerExampleTest {
         String topic = setting("example.topic", "APOGEE_EXAMPLE_TOPIC");
         if (topic == null || topic.isEmpty()) {
             topic = TransactionProducerExample.DEFAULT_TOPIC;
-        }
-
-        if (expectFailure) {
-            try {
-                TransactionProducerExample.Result r = TransactionProducerExample.run(namesrv, topic, Duration.ofSeconds(20), System.out);
-                if (r.asExpected()) {
-                    fail("the example now PASSES against Apogee at " + namesrv + ": remove its expected-failure marker");
-                }
-                System.out.printf("EXPECTED FAILURE against Apogee at %s: %s. Observed: %s%n", namesrv, REMOTING_REASON, r);
-            } catch (Exception e) {
-                System.out.printf("EXPECTED FAILURE against Apogee at %s: %s. Cause: %s%n", namesrv, REMOTING_REASON, e);
-            }
-            return;
         }
 
         TransactionProducerExample.Result r = TransactionProducerExample.run(namesrv, topic, Duration.ofSeconds(60), System.out);
