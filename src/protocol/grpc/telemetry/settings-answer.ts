@@ -5,6 +5,8 @@
  */
 import type { GroupConfig, RetryPolicy as BrokerRetryPolicy } from '../../../broker/types.js';
 import type { ClientDeclaration } from '../../../broker/clients/types.js';
+import { DEFAULT_MAX_DELIVERY_ATTEMPTS } from '../../../broker/group-registry.js';
+import { DEFAULT_RETRY_POLICY } from '../../../broker/retry-policy.js';
 import {
   ClientType,
   Code,
@@ -16,12 +18,9 @@ import type { GrpcRuntime } from '../context.js';
 import { checkGroup, checkTopic, fail } from '../validation.js';
 import { clientKind, msToDuration } from '../wire.js';
 
-/** Used for a consumer group the broker does not know yet (it is created on first receive). */
-const DEFAULT_GROUP_RETRY: BrokerRetryPolicy = {
-  kind: 'customized',
-  delaysMs: [10, 30, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600, 1200, 1800, 3600, 7200].map((s) => s * 1000),
-};
-const DEFAULT_MAX_ATTEMPTS = 16;
+/** A consumer group the broker does not know yet (it is created on first receive) gets the broker's defaults. */
+const DEFAULT_GROUP_RETRY: BrokerRetryPolicy = DEFAULT_RETRY_POLICY;
+const DEFAULT_MAX_ATTEMPTS = DEFAULT_MAX_DELIVERY_ATTEMPTS;
 
 /**
  * Always exponential: the Node client ignores a customized policy (and then retries nothing), so a ladder is
