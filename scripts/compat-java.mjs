@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// The Java suites: compat/java (rocketmq-client-java 5.x, gRPC) and examples/java-transaction-producer (the
-// classic 4.x remoting client), run against Apogee and/or the reference Apache RocketMQ.
+// The Java suites, run against Apogee and/or the reference Apache RocketMQ:
+//   grpc      compat/java: rocketmq-client-java 5.x over gRPC
+//   remoting  compat/java-remoting: the classic rocketmq-client 5.4.0 through the name server and remoting port
+//   example   examples/java-transaction-producer: the textbook program on the classic 4.9.8 client
 //
-//   node scripts/compat-java.mjs [apogee|reference|both] (default apogee; needs `npm run build` first)
+//   node scripts/compat-java.mjs [apogee|reference|both] [grpc,remoting,example]
+//   (default: apogee, every suite; needs `npm run build` first)
 //
-// Against Apogee: starts it (free ports, temp data dir), creates the topics through its CLI, runs compat/java,
-// then runs the 4.x example through Apogee's name server and remoting port, stops Apogee.
+// Against Apogee: starts it (free ports, temp data dir), creates the topics through its CLI, runs the suites,
+// stops Apogee.
 // Against the reference: uses a running `npm run reference` or starts one (and then stops it again).
 // Every process started here is stopped on every path (also on Ctrl-C).
 import { spawn } from 'node:child_process';
@@ -20,7 +23,14 @@ const TOPICS = [
   ['TopicTestForDelay', 'DELAY'],
   ['TopicTestForTransaction', 'TRANSACTION'],
   ['TopicTransactionOrder', 'TRANSACTION'], // examples/java-transaction-producer
+  // compat/java-remoting (scripts/reference.mjs creates the same ones)
+  ['RemotingNormal', 'NORMAL'],
+  ['RemotingFifo', 'FIFO'],
+  ['RemotingDelay', 'DELAY'],
+  ['RemotingTransaction', 'TRANSACTION'],
 ];
+const SUITES = ['grpc', 'remoting', 'example'];
+let suites = SUITES;
 /** Same transaction timing as the reference launcher's defaults, so both answer in similar time. */
 const APOGEE_ARGS = ['--flush', 'async', '--transaction-check-immunity-ms', '3000', '--transaction-check-interval-ms', '5000'];
 
@@ -52,6 +62,22 @@ async function mvnTest(dir, env) {
   return { name: dir, code, secs };
 }
 
+/** Runs the chosen suites in the given order against one target's endpoints. */
+async function runSuites(order, { grpc, namesrv, target }) {
+  const env = {
+    grpc: ['compat/java', { APOGEE_COMPAT_ENDPOINT: grpc, APOGEE_COMPAT_TARGET: target }],
+    remoting: ['compat/java-remoting', { APOGEE_REMOTING_NAMESRV: namesrv, APOGEE_COMPAT_ENDPOINT: grpc, APOGEE_REMOTING_TARGET: target }],
+    example: ['examples/java-transaction-producer', { ROCKETMQ_NAMESRV_ADDR: namesrv, APOGEE_EXAMPLE_TARGET: target }],
+  };
+  const results = [];
+  for (const suite of order) {
+    if (interrupted || !suites.includes(suite)) continue;
+    const [dir, vars] = env[suite];
+    results.push(await mvnTest(dir, vars));
+  }
+  return results;
+}
+
 async function againstApogee() {
   const t0 = Date.now();
   const apogee = await startApogee({ extraArgs: APOGEE_ARGS, log });
@@ -59,11 +85,7 @@ async function againstApogee() {
   try {
     for (const [name, type] of TOPICS) await apogeeCli(apogee.admin, ['topic', 'create', name, '--type', type]);
     log(`apogee ready with topics in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const results = [];
-    results.push(await mvnTest('compat/java', { APOGEE_COMPAT_ENDPOINT: apogee.grpc, APOGEE_COMPAT_TARGET: 'apogee' }));
-    if (!interrupted) {
-      results.push(await mvnTest('examples/java-transaction-producer', { ROCKETMQ_NAMESRV_ADDR: apogee.namesrv, APOGEE_EXAMPLE_TARGET: 'apogee' }));
-    }
+    const results = await runSuites(['grpc', 'remoting', 'example'], { grpc: apogee.grpc, namesrv: apogee.namesrv, target: 'apogee' });
     if (results.some((r) => r.code !== 0)) log(`apogee log tail:\n${apogee.stderrTail()}`);
     return results;
   } finally {
@@ -83,14 +105,9 @@ async function againstReference() {
     state = JSON.parse((await run(process.execPath, [join(ROOT, 'scripts', 'reference.mjs'), 'status', '--json'], { capture: true })).out);
   }
   try {
-    const results = [];
     // The 4.x example first: after a few hundred transactional messages RocketMQ 5.4.0 was seen to stop applying
     // the 4.x client's EndTransaction (op queue stuck, the same COMMIT checked back again and again).
-    results.push(await mvnTest('examples/java-transaction-producer', { ROCKETMQ_NAMESRV_ADDR: state.namesrv, APOGEE_EXAMPLE_TARGET: 'reference' }));
-    if (!interrupted) {
-      results.push(await mvnTest('compat/java', { APOGEE_COMPAT_ENDPOINT: state.grpc, APOGEE_COMPAT_TARGET: 'reference' }));
-    }
-    return results;
+    return await runSuites(['example', 'remoting', 'grpc'], { grpc: state.grpc, namesrv: state.namesrv, target: 'reference' });
   } finally {
     if (startedHere) await run(process.execPath, [join(ROOT, 'scripts', 'reference.mjs'), 'stop']);
   }
@@ -98,8 +115,9 @@ async function againstReference() {
 
 async function main() {
   const target = process.argv[2] ?? 'apogee';
-  if (!['apogee', 'reference', 'both'].includes(target)) {
-    log('usage: node scripts/compat-java.mjs [apogee|reference|both]');
+  if (process.argv[3]) suites = process.argv[3].split(',');
+  if (!['apogee', 'reference', 'both'].includes(target) || suites.some((s) => !SUITES.includes(s))) {
+    log(`usage: node scripts/compat-java.mjs [apogee|reference|both] [${SUITES.join(',')}]`);
     return 2;
   }
   const onSignal = async () => {

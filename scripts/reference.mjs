@@ -61,6 +61,13 @@ const DIFFERENTIAL_GROUPS = [
 ];
 /** Topics of the classic 4.x transaction example (examples/java-transaction-producer). */
 const EXAMPLE_TOPICS = [['TopicTransactionOrder', 'TRANSACTION']];
+/** Topics of the classic-client suite (compat/java-remoting; scripts/compat-java.mjs creates them on Apogee). */
+const REMOTING_TOPICS = [
+  ['RemotingNormal', 'NORMAL'],
+  ['RemotingFifo', 'FIFO'],
+  ['RemotingDelay', 'DELAY'],
+  ['RemotingTransaction', 'TRANSACTION'],
+];
 
 // Ports RocketMQ must never take here: the official Node client's tests expect 8080 closed, Apogee uses 8081.
 const FORBIDDEN_PORTS = new Set([8080, 8081]);
@@ -351,7 +358,7 @@ async function seedBrokerConfig(store) {
   await mkdir(dir, { recursive: true });
   const dataVersion = { counter: 1, stateVersion: 0, timestamp: Date.now() };
   const topicConfigTable = {};
-  for (const [name, type, queues] of [...DEFAULT_TOPICS, ...EXAMPLE_TOPICS, ...DIFFERENTIAL_TOPICS]) {
+  for (const [name, type, queues] of [...DEFAULT_TOPICS, ...EXAMPLE_TOPICS, ...REMOTING_TOPICS, ...DIFFERENTIAL_TOPICS]) {
     const q = queues ?? 8;
     topicConfigTable[name] = {
       topicName: name,

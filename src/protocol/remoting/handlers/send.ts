@@ -137,7 +137,8 @@ function answer(ctx: RemotingContext, req: RemotingCommand, results: SendResult[
   };
   // RocketMQ answers every send with transactionId = the message's unique key.
   ext['transactionId'] = transactional ? first.transactionId : first.messageId;
-  if (results.length > 1) ext['batchUniqId'] = results.map((r) => r.messageId).join(',');
+  // No batchUniqId: the client reads it as the id of a broker-side "inner batch" and then reports that one id
+  // instead of joining its messages' own unique keys (MQClientAPIImpl.processSendResponse).
   return responseTo(req, ResponseCode.SUCCESS, undefined, ext);
 }
 

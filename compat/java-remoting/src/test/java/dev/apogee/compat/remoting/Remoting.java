@@ -83,6 +83,17 @@ final class Remoting {
         return c;
     }
 
+    /**
+     * setMessageModel(BROADCASTING) by reflection: MessageModel moved package between 4.x and 5.x, and this
+     * module compiles against both.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static void broadcasting(DefaultMQPushConsumer c) throws Exception {
+        Class type = c.getMessageModel().getDeclaringClass();
+        Object model = Enum.valueOf(type, "BROADCASTING");
+        DefaultMQPushConsumer.class.getMethod("setMessageModel", type).invoke(c, model);
+    }
+
     static String body(MessageExt m) {
         return new String(m.getBody(), StandardCharsets.UTF_8);
     }

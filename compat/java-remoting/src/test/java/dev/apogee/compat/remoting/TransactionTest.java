@@ -30,6 +30,7 @@ import org.apache.rocketmq.client.producer.LocalTransactionState;
 import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
 import org.apache.rocketmq.client.producer.TransactionListener;
+import org.apache.rocketmq.client.producer.TransactionSendResult;
 import org.apache.rocketmq.client.producer.TransactionMQProducer;
 import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageExt;
@@ -113,8 +114,8 @@ class TransactionTest {
         p.start();
         try {
             for (int i = 0; i < 5; i++) {
-                SendResult c = p.sendMessageInTransaction(new Message(TRANSACTION_TOPIC, tag, "commit-" + i, bytes("c" + i)), LocalTransactionState.COMMIT_MESSAGE);
-                SendResult rb = p.sendMessageInTransaction(new Message(TRANSACTION_TOPIC, tag, "rollback-" + i, bytes("r" + i)), LocalTransactionState.ROLLBACK_MESSAGE);
+                TransactionSendResult c = p.sendMessageInTransaction(new Message(TRANSACTION_TOPIC, tag, "commit-" + i, bytes("c" + i)), LocalTransactionState.COMMIT_MESSAGE);
+                TransactionSendResult rb = p.sendMessageInTransaction(new Message(TRANSACTION_TOPIC, tag, "rollback-" + i, bytes("r" + i)), LocalTransactionState.ROLLBACK_MESSAGE);
                 assertEquals(SendStatus.SEND_OK, c.getSendStatus());
                 assertEquals(LocalTransactionState.COMMIT_MESSAGE, c.getLocalTransactionState());
                 assertEquals(LocalTransactionState.ROLLBACK_MESSAGE, rb.getLocalTransactionState());
@@ -155,7 +156,9 @@ class TransactionTest {
         stranger.setInstanceName(Remoting.instance());
         stranger.setTransactionListener(listener(checkedElsewhere, LocalTransactionState.ROLLBACK_MESSAGE));
         stranger.start();
-        // Creating the route for the stranger: a send of its own, ended at once.
+        // A classic producer heartbeats only to brokers it has routes for (there is no TBW102 default route here),
+        // so each of them first sends a transaction of its own, ended at once, as a working producer would have.
+        survivor.sendMessageInTransaction(new Message(TRANSACTION_TOPIC, "survivor", name("survivor"), bytes("x")), null);
         stranger.sendMessageInTransaction(new Message(TRANSACTION_TOPIC, "stranger", name("stranger"), bytes("x")), null);
 
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
