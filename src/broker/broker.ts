@@ -437,7 +437,7 @@ export class Broker implements BrokerApi {
         next = e.queueOffset + 1;
         scanned++;
         if (!f.matchesTagsCode(e.tagsCode)) continue;
-        const m = await this.store.read(e.commitLogOffset);
+        const m = await this.store.readQueued(e.commitLogOffset);
         if (!m) continue;
         const tag = m.properties[Prop.TAGS];
         if (!f.matches(tag !== undefined ? { tag, properties: m.properties } : { properties: m.properties })) continue;

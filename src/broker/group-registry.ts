@@ -1,7 +1,9 @@
 /** Consumer groups, persisted in `<dataDir>/config/groups.json`. */
 import { join } from 'node:path';
 import { BrokerError, BrokerErrorCode } from './errors.js';
+import { z } from 'zod';
 import { MetadataFile } from './metadata-file.js';
+import { groupConfigSchema, shapeCheck } from './metadata-schemas.js';
 import { validateGroupName } from './names.js';
 import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from './retry-policy.js';
 import type { ConsumeFromWhere, GroupConfig, GroupSpec } from './types.js';
@@ -23,7 +25,7 @@ export class GroupRegistry {
     configDir: string,
     private readonly now: () => number,
   ) {
-    this.file = new MetadataFile(join(configDir, 'groups.json'), 1);
+    this.file = new MetadataFile(join(configDir, 'groups.json'), 1, shapeCheck(z.object({ version: z.literal(1), groups: z.array(groupConfigSchema) })));
   }
 
   async load(): Promise<void> {

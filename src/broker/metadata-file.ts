@@ -11,10 +11,14 @@ export class MetadataFile<T> {
   private next: (() => T) | undefined;
   private nextWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
 
-  /** `version`: the format version this code reads; a file with another `version` field is refused at load. */
+  /**
+   * `version`: the format version this code reads; a file with another `version` field is refused at load.
+   * `check`: returns the content when its shape is right, throws naming what is wrong otherwise.
+   */
   constructor(
     readonly path: string,
     private readonly version?: number,
+    private readonly check?: (data: unknown) => T,
   ) {}
 
   /** Reads the file; undefined when it does not exist. A leftover temp file from a crash is ignored. */
@@ -31,7 +35,12 @@ export class MetadataFile<T> {
       // Never guess at a layout this code does not know: a newer broker may have written it.
       throw new Error(`metadata file ${this.path} has format version ${String(found)}; this Apogee reads version ${this.version}`);
     }
-    return data as T;
+    if (!this.check) return data as T;
+    try {
+      return this.check(data);
+    } catch (err) {
+      throw new Error(`metadata file ${this.path} is damaged (${(err as Error).message}); restore it from a backup or remove it to start without it`);
+    }
   }
 
   /** Persists the value `snapshot()` returns at write time; resolves when it (or a newer one) is durable. */

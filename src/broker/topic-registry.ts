@@ -1,7 +1,9 @@
 /** The topics this broker serves, persisted in `<dataDir>/config/topics.json`. */
 import { join } from 'node:path';
 import { BrokerError, BrokerErrorCode } from './errors.js';
+import { z } from 'zod';
 import { MetadataFile } from './metadata-file.js';
+import { shapeCheck, topicConfigSchema } from './metadata-schemas.js';
 import { validateTopicName } from './names.js';
 import { MESSAGE_TYPES, PERM_READ, PERM_WRITE, type MessageType, type TopicConfig, type TopicSpec } from './types.js';
 
@@ -21,7 +23,7 @@ export class TopicRegistry {
     private readonly defaultQueueNums: number,
     private readonly now: () => number,
   ) {
-    this.file = new MetadataFile(join(configDir, 'topics.json'), 1);
+    this.file = new MetadataFile(join(configDir, 'topics.json'), 1, shapeCheck(z.object({ version: z.literal(1), topics: z.array(topicConfigSchema) })));
   }
 
   async load(): Promise<void> {

@@ -177,6 +177,7 @@ export class DefaultMessageStore implements MessageStore {
   private tombVersion = 0;
   private appendCount = 0;
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly reportedDamage = new Set<number>();
   private closing: Promise<void> | undefined;
   /** Set once close has released files and handles: reads fail from then on. */
   private released = false;
@@ -535,6 +536,37 @@ export class DefaultMessageStore implements MessageStore {
     return this.commitLog.read(commitLogOffset, size);
   }
 
+  async readQueued(commitLogOffset: number, size?: number): Promise<StoredMessage | undefined> {
+    try {
+      const m = await this.read(commitLogOffset, size);
+      // Below the commit log's start is retention at work; past its end no entry can legitimately point.
+      if (m === undefined && commitLogOffset >= this.commitLog.writePos) {
+        this.reportDamage(commitLogOffset, new StoreError(StoreErrorCode.BAD_OFFSET, `points past the end of the commit log (${this.commitLog.writePos})`));
+      }
+      return m;
+    } catch (err) {
+      // BAD_INPUT here means the pointer itself is garbage (a damaged consume-queue entry), the others a record
+      // that is not what the pointer promised.
+      const damaged = isStoreError(err) && (err.code === StoreErrorCode.BAD_OFFSET || err.code === StoreErrorCode.CORRUPT || err.code === StoreErrorCode.BAD_INPUT);
+      if (!damaged) throw err;
+      this.reportDamage(commitLogOffset, err);
+      return undefined;
+    }
+  }
+
+  /** Logs a damaged commit-log record once (bounded: a badly damaged log must not fill memory with offsets). */
+  private reportDamage(commitLogOffset: number, err: StoreError): void {
+    if (this.reportedDamage.has(commitLogOffset) || this.reportedDamage.size >= 10_000) return;
+    this.reportedDamage.add(commitLogOffset);
+    const segment = Number.isSafeInteger(commitLogOffset) && commitLogOffset >= 0
+      ? join('commitlog', offsetName(commitLogOffset - (commitLogOffset % this.commitLog.segmentSize)))
+      : undefined;
+    this.logger.error(
+      { commitLogOffset, segment, reason: err.message },
+      'data damaged: a stored message cannot be read and is skipped (a damaged consume queue is rebuilt from the commit log by removing consumequeue/ while the broker is stopped)',
+    );
+  }
+
   async readQueue(topic: string, queueId: number, fromOffset: number, maxCount: number): Promise<ConsumeQueueEntry[]> {
     this.checkReadable();
     checkQueueArgs('readQueue', topic, queueId);
@@ -609,6 +641,9 @@ export class DefaultMessageStore implements MessageStore {
       try {
         m = await this.commitLog.read(off);
       } catch (err) {
+        // Index entries can be stale (cut by recovery, or a hash collision): BAD_OFFSET is expected. A failed
+        // checksum is damage.
+        if (isStoreError(err) && err.code === StoreErrorCode.CORRUPT) this.reportDamage(off, err);
         if (isStoreError(err) && (err.code === StoreErrorCode.BAD_OFFSET || err.code === StoreErrorCode.CORRUPT)) continue;
         throw err;
       }

@@ -45,7 +45,7 @@ export function loadOrCreateMeta(
     if (meta.version !== FORMAT_VERSION) {
       throw new StoreError(
         StoreErrorCode.BAD_OPTIONS,
-        `data dir ${dataDir} has store format version ${meta.version}; this build reads version ${FORMAT_VERSION}`,
+        `data dir ${dataDir} has store format version ${meta.version} (${path}); this build reads version ${FORMAT_VERSION}`,
       );
     }
     for (const k of ['segmentSize', 'consumeQueueEntriesPerFile'] as const) {

@@ -178,6 +178,13 @@ export interface MessageStore {
    * when its checksum fails.
    */
   read(commitLogOffset: number, size?: number): Promise<StoredMessage | undefined>;
+  /**
+   * Reads the record a consume-queue entry (or consumption state built from one) points to. Such a pointer was a
+   * record when it was written, so a record that now fails its checks is damage in the commit log: it is logged
+   * once per offset, naming the segment file, and read as gone, so consumers move past it instead of failing on
+   * it forever.
+   */
+  readQueued(commitLogOffset: number, size?: number): Promise<StoredMessage | undefined>;
   /** Consume-queue entries of a queue from `fromOffset`, at most `maxCount` (fewer at the end of the queue). */
   readQueue(topic: string, queueId: number, fromOffset: number, maxCount: number): Promise<ConsumeQueueEntry[]>;
   /** Lowest queue offset still readable (raises when retention deletes segments). */

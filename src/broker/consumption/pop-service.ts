@@ -107,7 +107,7 @@ export class PopService {
       const batch = await store.readQueue(POP_JOURNAL_TOPIC, 0, offset, 256);
       if (batch.length === 0) break;
       for (const entry of batch) {
-        const msg = await store.read(entry.commitLogOffset);
+        const msg = await store.readQueued(entry.commitLogOffset);
         offset = entry.queueOffset + 1;
         if (!msg) continue;
         let rec: unknown;
@@ -317,7 +317,7 @@ export class PopService {
         break;
       }
       const e = ready[i] as PopEntry;
-      const msg = await store.read(e.commitLogOffset);
+      const msg = await store.readQueued(e.commitLogOffset);
       if (!msg) {
         q.done(e.offset); // deleted by retention
         continue;
@@ -351,7 +351,7 @@ export class PopService {
             q.skipRead(ce.queueOffset);
             continue;
           }
-          const msg = await store.read(ce.commitLogOffset);
+          const msg = await store.readQueued(ce.commitLogOffset);
           if (!msg) {
             q.skipRead(ce.queueOffset);
             continue;
@@ -402,7 +402,7 @@ export class PopService {
   }
 
   private async deadLetter(group: string, topic: string, q: PopQueue, e: PopEntry): Promise<void> {
-    const msg = await this.o.store.read(e.commitLogOffset);
+    const msg = await this.o.store.readQueued(e.commitLogOffset);
     if (msg) {
       const dlq = await this.o.ensureDeadLetterTopic(group);
       const now = this.o.clock.now();

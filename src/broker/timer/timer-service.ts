@@ -336,7 +336,7 @@ export class TimerService {
   /** Delivery time of a replayed timer: the tag code, or the record when the tag code is not a plausible time. */
   private async deliverAtOf(timerId: number, tagsCode: number): Promise<number | undefined> {
     if (Number.isSafeInteger(tagsCode) && tagsCode > 0) return tagsCode;
-    const rec = await this.store.read(timerId);
+    const rec = await this.store.readQueued(timerId);
     const t = rec ? Number(rec.properties[Prop.TIMER_DELIVER_MS]) : NaN;
     if (!Number.isSafeInteger(t)) {
       this.logger.error({ timerId }, 'timer record without a delivery time; ignored');
@@ -421,7 +421,7 @@ export class TimerService {
     e.state = 'recalling';
     this.busy++;
     try {
-      const rec = await this.store.read(e.timerId);
+      const rec = await this.store.readQueued(e.timerId);
       if (rec === undefined || realTopicOf(rec) !== topic || rec.properties[Prop.UNIQ_KEY] !== h.messageId) {
         throw new BrokerError(BrokerErrorCode.NOT_FOUND, `no pending delayed message ${h.messageId} on topic '${topic}'`);
       }
@@ -516,7 +516,7 @@ export class TimerService {
     let delivered = false;
     let realTopic = '';
     try {
-      const record = await this.store.read(e.timerId);
+      const record = await this.store.readQueued(e.timerId);
       if (record === undefined) {
         this.logger.error({ timerId: e.timerId }, 'timer record is gone from the commit log (retention?); timer dropped');
         await this.finish(e, 'dropped', '');

@@ -193,7 +193,7 @@ export class TransactionService {
       if (batch.length === 0) return;
       for (const e of batch) {
         offset = e.queueOffset + 1;
-        const m = await store.read(e.commitLogOffset);
+        const m = await store.readQueued(e.commitLogOffset);
         if (m) yield m;
       }
     }
@@ -318,7 +318,7 @@ export class TransactionService {
     }
     if (req.source === 'check' && p.awaitingAnswer) this.stats.checksAnswered++;
     if (wanted === 'C') {
-      const half = await this.o.store.read(p.halfOffset);
+      const half = await this.o.store.readQueued(p.halfOffset);
       if (!half) throw new BrokerError(BrokerErrorCode.INTERNAL_ERROR, `half message of transaction ${tx} is gone from the store`);
       if (!(await this.realCopyExists(p))) await this.o.store.append(this.realRecord(half));
       this.stats.commits++;
@@ -438,7 +438,7 @@ export class TransactionService {
           await this.giveUp(p);
           continue;
         }
-        const half = await this.o.store.read(p.halfOffset);
+        const half = await this.o.store.readQueued(p.halfOffset);
         if (!half) continue;
         if (!this.pending.has(p.transactionId) || this.ending.has(p.transactionId)) continue; // ended while we read
         const view = this.checkView(half);
@@ -476,7 +476,7 @@ export class TransactionService {
   }
 
   private async giveUp(p: PendingTransaction): Promise<void> {
-    const half = await this.o.store.read(p.halfOffset);
+    const half = await this.o.store.readQueued(p.halfOffset);
     if (half) {
       await this.o.ensureCheckMaxTimeTopic();
       await this.o.store.append({
