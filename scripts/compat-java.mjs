@@ -3,8 +3,9 @@
 //   grpc      compat/java: rocketmq-client-java 5.x over gRPC
 //   remoting  compat/java-remoting: the classic rocketmq-client 5.4.0 through the name server and remoting port
 //   example   examples/java-transaction-producer: the textbook program on the classic 4.9.8 client
+//   mqadmin   compat/mqadmin: RocketMQ's mqadmin (rocketmq-tools 5.4.0) in-process, its output checked
 //
-//   node scripts/compat-java.mjs [apogee|reference|both] [grpc,remoting,example]
+//   node scripts/compat-java.mjs [apogee|reference|both] [grpc,remoting,example,mqadmin]
 //   (default: apogee, every suite; needs `npm run build` first)
 //
 // Against Apogee: starts it (free ports, temp data dir), creates the topics through its CLI, runs the suites,
@@ -29,7 +30,7 @@ const TOPICS = [
   ['RemotingDelay', 'DELAY'],
   ['RemotingTransaction', 'TRANSACTION'],
 ];
-const SUITES = ['grpc', 'remoting', 'example'];
+const SUITES = ['grpc', 'remoting', 'example', 'mqadmin'];
 let suites = SUITES;
 /** Same transaction timing as the reference launcher's defaults, so both answer in similar time. */
 const APOGEE_ARGS = ['--flush', 'async', '--transaction-check-immunity-ms', '3000', '--transaction-check-interval-ms', '5000'];
@@ -68,6 +69,7 @@ async function runSuites(order, { grpc, namesrv, target }) {
     grpc: ['compat/java', { APOGEE_COMPAT_ENDPOINT: grpc, APOGEE_COMPAT_TARGET: target }],
     remoting: ['compat/java-remoting', { APOGEE_REMOTING_NAMESRV: namesrv, APOGEE_COMPAT_ENDPOINT: grpc, APOGEE_REMOTING_TARGET: target }],
     example: ['examples/java-transaction-producer', { ROCKETMQ_NAMESRV_ADDR: namesrv, APOGEE_EXAMPLE_TARGET: target }],
+    mqadmin: ['compat/mqadmin', { APOGEE_MQADMIN_NAMESRV: namesrv, APOGEE_MQADMIN_TARGET: target }],
   };
   const results = [];
   for (const suite of order) {
@@ -85,7 +87,7 @@ async function againstApogee() {
   try {
     for (const [name, type] of TOPICS) await apogeeCli(apogee.admin, ['topic', 'create', name, '--type', type]);
     log(`apogee ready with topics in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const results = await runSuites(['grpc', 'remoting', 'example'], { grpc: apogee.grpc, namesrv: apogee.namesrv, target: 'apogee' });
+    const results = await runSuites(['grpc', 'remoting', 'example', 'mqadmin'], { grpc: apogee.grpc, namesrv: apogee.namesrv, target: 'apogee' });
     if (results.some((r) => r.code !== 0)) log(`apogee log tail:\n${apogee.stderrTail()}`);
     return results;
   } finally {
@@ -107,7 +109,7 @@ async function againstReference() {
   try {
     // The 4.x example first: after a few hundred transactional messages RocketMQ 5.4.0 was seen to stop applying
     // the 4.x client's EndTransaction (op queue stuck, the same COMMIT checked back again and again).
-    return await runSuites(['example', 'remoting', 'grpc'], { grpc: state.grpc, namesrv: state.namesrv, target: 'reference' });
+    return await runSuites(['example', 'remoting', 'grpc', 'mqadmin'], { grpc: state.grpc, namesrv: state.namesrv, target: 'reference' });
   } finally {
     if (startedHere) await run(process.execPath, [join(ROOT, 'scripts', 'reference.mjs'), 'stop']);
   }
