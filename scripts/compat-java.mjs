@@ -5,6 +5,7 @@
 //   remoting-4x  the same tests on the last 4.x classic client, rocketmq-client 4.9.8
 //   example   examples/java-transaction-producer: the textbook program on the classic 4.9.8 client
 //   mqadmin   compat/mqadmin: RocketMQ's mqadmin (rocketmq-tools 5.4.0) in-process, its output checked
+//   spring    compat/spring: rocketmq-spring-boot-starter 2.3.5, transactional template + listener consumer
 //
 //   node scripts/compat-java.mjs [apogee|reference|both] [grpc,remoting,example,mqadmin]
 //   (default: apogee, every suite; needs `npm run build` first)
@@ -31,7 +32,7 @@ const TOPICS = [
   ['RemotingDelay', 'DELAY'],
   ['RemotingTransaction', 'TRANSACTION'],
 ];
-const SUITES = ['grpc', 'remoting', 'remoting-4x', 'example', 'mqadmin'];
+const SUITES = ['grpc', 'remoting', 'remoting-4x', 'example', 'mqadmin', 'spring'];
 let suites = SUITES;
 /** Same transaction timing as the reference launcher's defaults, so both answer in similar time. */
 const APOGEE_ARGS = ['--flush', 'async', '--transaction-check-immunity-ms', '3000', '--transaction-check-interval-ms', '5000'];
@@ -77,6 +78,7 @@ async function runSuites(order, { grpc, namesrv, target }) {
     ],
     example: ['examples/java-transaction-producer', { ROCKETMQ_NAMESRV_ADDR: namesrv, APOGEE_EXAMPLE_TARGET: target }],
     mqadmin: ['compat/mqadmin', { APOGEE_MQADMIN_NAMESRV: namesrv, APOGEE_MQADMIN_TARGET: target }],
+    spring: ['compat/spring', { APOGEE_SPRING_NAMESRV: namesrv, APOGEE_SPRING_TARGET: target }],
   };
   const results = [];
   for (const suite of order) {
@@ -94,7 +96,7 @@ async function againstApogee() {
   try {
     for (const [name, type] of TOPICS) await apogeeCli(apogee.admin, ['topic', 'create', name, '--type', type]);
     log(`apogee ready with topics in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const results = await runSuites(['grpc', 'remoting', 'remoting-4x', 'example', 'mqadmin'], { grpc: apogee.grpc, namesrv: apogee.namesrv, target: 'apogee' });
+    const results = await runSuites(['grpc', 'remoting', 'remoting-4x', 'example', 'mqadmin', 'spring'], { grpc: apogee.grpc, namesrv: apogee.namesrv, target: 'apogee' });
     if (results.some((r) => r.code !== 0)) log(`apogee log tail:\n${apogee.stderrTail()}`);
     return results;
   } finally {
@@ -116,7 +118,7 @@ async function againstReference() {
   try {
     // The 4.x example first: after a few hundred transactional messages RocketMQ 5.4.0 was seen to stop applying
     // the 4.x client's EndTransaction (op queue stuck, the same COMMIT checked back again and again).
-    return await runSuites(['example', 'remoting-4x', 'remoting', 'grpc', 'mqadmin'], { grpc: state.grpc, namesrv: state.namesrv, target: 'reference' });
+    return await runSuites(['example', 'remoting-4x', 'remoting', 'grpc', 'mqadmin', 'spring'], { grpc: state.grpc, namesrv: state.namesrv, target: 'reference' });
   } finally {
     if (startedHere) await run(process.execPath, [join(ROOT, 'scripts', 'reference.mjs'), 'stop']);
   }
