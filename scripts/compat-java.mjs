@@ -2,9 +2,12 @@
 // The Java suites, run against Apogee and/or the reference Apache RocketMQ:
 //   grpc      compat/java: rocketmq-client-java 5.x over gRPC
 //   remoting  compat/java-remoting: the classic rocketmq-client 5.4.0 through the name server and remoting port
+//   remoting-4x  the same tests on the last 4.x classic client, rocketmq-client 4.9.8
 //   example   examples/java-transaction-producer: the textbook program on the classic 4.9.8 client
+//   mqadmin   compat/mqadmin: RocketMQ's mqadmin (rocketmq-tools 5.4.0) in-process, its output checked
+//   spring    compat/spring: rocketmq-spring-boot-starter 2.3.5, transactional template + listener consumer
 //
-//   node scripts/compat-java.mjs [apogee|reference|both] [grpc,remoting,example]
+//   node scripts/compat-java.mjs [apogee|reference|both] [grpc,remoting,example,mqadmin]
 //   (default: apogee, every suite; needs `npm run build` first)
 //
 // Against Apogee: starts it (free ports, temp data dir), creates the topics through its CLI, runs the suites,
@@ -29,7 +32,7 @@ const TOPICS = [
   ['RemotingDelay', 'DELAY'],
   ['RemotingTransaction', 'TRANSACTION'],
 ];
-const SUITES = ['grpc', 'remoting', 'example'];
+const SUITES = ['grpc', 'remoting', 'remoting-4x', 'example', 'mqadmin', 'spring'];
 let suites = SUITES;
 /** Same transaction timing as the reference launcher's defaults, so both answer in similar time. */
 const APOGEE_ARGS = ['--flush', 'async', '--transaction-check-immunity-ms', '3000', '--transaction-check-interval-ms', '5000'];
@@ -53,13 +56,14 @@ function run(cmd, args, opts = {}) {
   });
 }
 
-async function mvnTest(dir, env) {
+async function mvnTest(dir, env, mvnArgs = []) {
   const t0 = Date.now();
-  log(`mvn test in ${dir} (${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')})`);
-  const { code } = await run('mvn', ['-B', '-q', 'test'], { cwd: join(ROOT, dir), env });
+  const name = [dir, ...mvnArgs].join(' ');
+  log(`mvn test in ${name} (${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')})`);
+  const { code } = await run('mvn', ['-B', '-q', ...mvnArgs, 'test'], { cwd: join(ROOT, dir), env });
   const secs = (Date.now() - t0) / 1000;
-  log(`${dir}: ${code === 0 ? 'passed' : `FAILED (exit ${code})`} in ${secs.toFixed(1)} s`);
-  return { name: dir, code, secs };
+  log(`${name}: ${code === 0 ? 'passed' : `FAILED (exit ${code})`} in ${secs.toFixed(1)} s`);
+  return { name, code, secs };
 }
 
 /** Runs the chosen suites in the given order against one target's endpoints. */
@@ -67,13 +71,20 @@ async function runSuites(order, { grpc, namesrv, target }) {
   const env = {
     grpc: ['compat/java', { APOGEE_COMPAT_ENDPOINT: grpc, APOGEE_COMPAT_TARGET: target }],
     remoting: ['compat/java-remoting', { APOGEE_REMOTING_NAMESRV: namesrv, APOGEE_COMPAT_ENDPOINT: grpc, APOGEE_REMOTING_TARGET: target }],
+    'remoting-4x': [
+      'compat/java-remoting',
+      { APOGEE_REMOTING_NAMESRV: namesrv, APOGEE_COMPAT_ENDPOINT: grpc, APOGEE_REMOTING_TARGET: target },
+      ['-Drocketmq-client.version=4.9.8', '-Dapogee.build.dir=target-4x'],
+    ],
     example: ['examples/java-transaction-producer', { ROCKETMQ_NAMESRV_ADDR: namesrv, APOGEE_EXAMPLE_TARGET: target }],
+    mqadmin: ['compat/mqadmin', { APOGEE_MQADMIN_NAMESRV: namesrv, APOGEE_MQADMIN_TARGET: target }],
+    spring: ['compat/spring', { APOGEE_SPRING_NAMESRV: namesrv, APOGEE_SPRING_TARGET: target }],
   };
   const results = [];
   for (const suite of order) {
     if (interrupted || !suites.includes(suite)) continue;
-    const [dir, vars] = env[suite];
-    results.push(await mvnTest(dir, vars));
+    const [dir, vars, mvnArgs] = env[suite];
+    results.push(await mvnTest(dir, vars, mvnArgs));
   }
   return results;
 }
@@ -85,7 +96,7 @@ async function againstApogee() {
   try {
     for (const [name, type] of TOPICS) await apogeeCli(apogee.admin, ['topic', 'create', name, '--type', type]);
     log(`apogee ready with topics in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const results = await runSuites(['grpc', 'remoting', 'example'], { grpc: apogee.grpc, namesrv: apogee.namesrv, target: 'apogee' });
+    const results = await runSuites(['grpc', 'remoting', 'remoting-4x', 'example', 'mqadmin', 'spring'], { grpc: apogee.grpc, namesrv: apogee.namesrv, target: 'apogee' });
     if (results.some((r) => r.code !== 0)) log(`apogee log tail:\n${apogee.stderrTail()}`);
     return results;
   } finally {
@@ -107,7 +118,7 @@ async function againstReference() {
   try {
     // The 4.x example first: after a few hundred transactional messages RocketMQ 5.4.0 was seen to stop applying
     // the 4.x client's EndTransaction (op queue stuck, the same COMMIT checked back again and again).
-    return await runSuites(['example', 'remoting', 'grpc'], { grpc: state.grpc, namesrv: state.namesrv, target: 'reference' });
+    return await runSuites(['example', 'remoting-4x', 'remoting', 'grpc', 'mqadmin', 'spring'], { grpc: state.grpc, namesrv: state.namesrv, target: 'reference' });
   } finally {
     if (startedHere) await run(process.execPath, [join(ROOT, 'scripts', 'reference.mjs'), 'stop']);
   }

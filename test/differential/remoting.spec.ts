@@ -149,6 +149,39 @@ const SCENARIOS: Array<{ name: string; run(s: Side): Promise<Record_> }> = [
     },
   },
   {
+    // What mqadmin's queryMsgByKey / queryMsgById (unique id) / topicStatus / consumerProgress send and read.
+    name: 'mqadmin queries: by key and unique key with no end time, topic and consume stats',
+    async run(s) {
+      const JAVA_LONG_MAX = '9223372036854775807';
+      const key = `adm-key-${s.runId}`;
+      const uniq = `ADMUNIQ${s.runId}`;
+      const sent = await s.broker.invoke(RequestCode.SEND_MESSAGE_V2, send('DiffNormal', 1, { KEYS: key, UNIQ_KEY: uniq }), Buffer.from(`admin ${s.runId}`));
+      const query = { topic: 'DiffNormal', key, maxNum: '64', beginTimestamp: '0', endTimestamp: JAVA_LONG_MAX };
+      const until = Date.now() + 15_000;
+      let byKey = await s.broker.invoke(RequestCode.QUERY_MESSAGE, query);
+      while (byKey.code !== ResponseCode.SUCCESS && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 200)); // the index is built just after the append
+        byKey = await s.broker.invoke(RequestCode.QUERY_MESSAGE, query);
+      }
+      const byUnique = await s.broker.invoke(RequestCode.QUERY_MESSAGE, { ...query, key: uniq, _UNIQUE_KEY_QUERY: 'true' });
+      const bodies = (r: { code: number; body?: Buffer | undefined }): string[] => (r.code === ResponseCode.SUCCESS && r.body ? decodeMessages(r.body).map((m) => m.body.toString()) : []);
+      const group = `diff-adm-${s.runId}`;
+      const offset = Number(sent.extFields['queueOffset']);
+      // A pull creates the group on both (RocketMQ refuses an offset commit for a group it does not know).
+      await s.broker.invoke(RequestCode.PULL_MESSAGE, pull(group, 'DiffNormal', 1, offset));
+      await s.broker.invoke(RequestCode.UPDATE_CONSUMER_OFFSET, { consumerGroup: group, topic: 'DiffNormal', queueId: '1', commitOffset: String(offset + 1) });
+      const stats = (await s.broker.invoke(RequestCode.GET_TOPIC_STATS_INFO, { topic: 'DiffNormal' })).body?.toString() ?? '';
+      const consume = (await s.broker.invoke(RequestCode.GET_CONSUME_STATS, { consumerGroup: group, topic: 'DiffNormal' })).body?.toString() ?? '';
+      const q1 = (text: string, field: string): number => Number(new RegExp(`"queueId":1,"topic":"DiffNormal"\\}:\\{[^}]*"${field}":(\\d+)`).exec(text)?.[1] ?? -1);
+      return {
+        byKey: { code: byKey.code, bodies: bodies(byKey) },
+        byUnique: { code: byUnique.code, bodies: bodies(byUnique) },
+        topicStatsQueue1HasLastUpdate: q1(stats, 'lastUpdateTimestamp') > 0,
+        consumeStatsQueue1: { consumerOffset: q1(consume, 'consumerOffset') === offset + 1, hasLastTimestamp: q1(consume, 'lastTimestamp') > 0 },
+      };
+    },
+  },
+  {
     name: 'bad input codes',
     async run(s) {
       const code = async (p: Promise<{ code: number }>): Promise<number> => (await p).code;

@@ -47,6 +47,18 @@ export class Header {
     return this.parseInt(name, v, min, max);
   }
 
+  /**
+   * A Java long used as a time bound, e.g. QUERY_MESSAGE's endTimestamp, which mqadmin and the classic client
+   * send as Long.MAX_VALUE for "no bound": beyond JavaScript's safe integers it is clamped, not refused.
+   */
+  optTimeBound(name: string): number | undefined {
+    const v = this.cmd.extFields[name];
+    if (v === undefined || v === '' || v === 'null') return undefined;
+    if (!INT.test(v)) throw new RemotingRequestError(ResponseCode.INVALID_PARAMETER, `the custom header field ${name} is '${v.slice(0, 40)}', not an integer`);
+    const n = Number(v);
+    return Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, n));
+  }
+
   bool(name: string, fallback: boolean): boolean {
     const v = this.cmd.extFields[name];
     if (v === undefined || v === '') return fallback;

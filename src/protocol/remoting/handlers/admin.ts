@@ -2,6 +2,7 @@
  * The admin requests behind mqadmin's everyday commands: topics (create/update, delete, list, config, stats),
  * subscription groups (create/update, delete, list), connections, consume stats, runtime info.
  */
+import { statfs } from 'node:fs/promises';
 import { MESSAGE_TYPES, type GroupConfig, type MessageType, type TopicConfig } from '../../../broker/types.js';
 import { ResponseCode } from '../codes.js';
 import { responseTo, type RemotingCommand } from '../command.js';
@@ -94,14 +95,32 @@ export function handleTopicConfig(ctx: RemotingContext, req: RemotingCommand): R
   return responseTo(req, ResponseCode.SUCCESS, undefined, {}, toJsonBody({ topicConfig: topicConfigJson(t) }));
 }
 
-export function handleTopicStats(ctx: RemotingContext, req: RemotingCommand): RemotingCommand {
+/**
+ * Store time of the message at a queue offset, 0 when there is none (empty queue, expired): RocketMQ's
+ * lastUpdateTimestamp (topicStatus) and lastTimestamp (consumerProgress) are such store times.
+ */
+async function storeTimeAt(ctx: RemotingContext, topic: string, queueId: number, offset: number): Promise<number> {
+  if (offset < 0) return 0;
+  try {
+    const r = await ctx.broker.pull(topic, queueId, offset, 1);
+    const m = r.messages[0];
+    return m && m.queueOffset === offset ? m.storeTimestamp : 0;
+  } catch {
+    return 0; // e.g. a retry topic not created yet: no time to show
+  }
+}
+
+export async function handleTopicStats(ctx: RemotingContext, req: RemotingCommand): Promise<RemotingCommand> {
   const name = new Header(req).str('topic');
   const t = ctx.broker.getTopic(name);
   if (!t) return responseTo(req, ResponseCode.TOPIC_NOT_EXIST, `topic[${name}] not exist`);
   const d = ctx.broker.describeTopic(name);
-  const table = messageQueueKeyedMap(
-    d.queues.map((q) => [{ brokerName: ctx.brokerName, queueId: q.queueId, topic: name }, { minOffset: q.minOffset, maxOffset: q.maxOffset, lastUpdateTimestamp: 0 }] as const),
-  );
+  const entries = [];
+  for (const q of d.queues) {
+    const last = q.maxOffset > q.minOffset ? await storeTimeAt(ctx, name, q.queueId, q.maxOffset - 1) : 0;
+    entries.push([{ brokerName: ctx.brokerName, queueId: q.queueId, topic: name }, { minOffset: q.minOffset, maxOffset: q.maxOffset, lastUpdateTimestamp: last }] as const);
+  }
+  const table = messageQueueKeyedMap(entries);
   return responseTo(req, ResponseCode.SUCCESS, undefined, {}, Buffer.from(`{"offsetTable":${table}}`, 'utf8'));
 }
 
@@ -184,15 +203,19 @@ export function handleProducerConnections(ctx: RemotingContext, req: RemotingCom
   return responseTo(req, ResponseCode.SUCCESS, undefined, {}, toJsonBody({ connectionSet: members.map(connectionJson) }));
 }
 
-export function handleConsumeStats(ctx: RemotingContext, req: RemotingCommand): RemotingCommand {
+export async function handleConsumeStats(ctx: RemotingContext, req: RemotingCommand): Promise<RemotingCommand> {
   const h = new Header(req);
   const group = h.str('consumerGroup');
   const onlyTopic = h.optStr('topic');
   if (!ctx.broker.getGroup(group)) return responseTo(req, ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, `subscription group ${group} does not exist`);
   const d = ctx.broker.describeGroup(group);
-  const entries = d.queues
-    .filter((q) => onlyTopic === undefined || q.topic === onlyTopic)
-    .map((q) => [{ brokerName: ctx.brokerName, queueId: q.queueId, topic: q.topic }, { brokerOffset: q.maxOffset, consumerOffset: q.offset, pullOffset: q.offset, lastTimestamp: 0 }] as const);
+  const entries = [];
+  for (const q of d.queues) {
+    if (onlyTopic !== undefined && q.topic !== onlyTopic) continue;
+    // As RocketMQ: the store time of the last message the group has consumed (0 prints as N/A).
+    const last = q.offset > 0 ? await storeTimeAt(ctx, q.topic, q.queueId, q.offset - 1) : 0;
+    entries.push([{ brokerName: ctx.brokerName, queueId: q.queueId, topic: q.topic }, { brokerOffset: q.maxOffset, consumerOffset: q.offset, pullOffset: q.offset, lastTimestamp: last }] as const);
+  }
   return responseTo(req, ResponseCode.SUCCESS, undefined, {}, Buffer.from(`{"consumeTps":0.0,"offsetTable":${messageQueueKeyedMap(entries)}}`, 'utf8'));
 }
 
@@ -203,9 +226,25 @@ export function handleTopicConsumedByWho(ctx: RemotingContext, req: RemotingComm
   return responseTo(req, ResponseCode.SUCCESS, undefined, {}, toJsonBody({ groupList: [...groups] }));
 }
 
-export function handleBrokerRuntimeInfo(ctx: RemotingContext, req: RemotingCommand): RemotingCommand {
+/** The data dir's file system: RocketMQ's commitLogDiskRatio (clusterList's #SPACE) and commitLogDirCapacity. */
+async function diskUsage(dir: string): Promise<{ ratio: string; capacity: string }> {
+  try {
+    const fs = await statfs(dir);
+    const total = fs.blocks * fs.bsize;
+    const free = fs.bavail * fs.bsize;
+    const gib = (n: number): string => `${(n / 1024 ** 3).toFixed(1)} GiB`;
+    return { ratio: total > 0 ? ((total - free) / total).toFixed(2) : '0.0', capacity: `Total : ${gib(total)}, Free : ${gib(free)}.` };
+  } catch {
+    return { ratio: '0.0', capacity: 'unknown' };
+  }
+}
+
+export async function handleBrokerRuntimeInfo(ctx: RemotingContext, req: RemotingCommand): Promise<RemotingCommand> {
   const s = ctx.broker.store.stats();
   const t = ctx.broker.transactionStats();
+  const disk = await diskUsage(ctx.broker.store.dataDir);
+  // RocketMQ's earliestMessageTimeStamp (clusterList's #Hour) is the oldest stored message's store time.
+  const earliest = s.commitLogMaxOffset > s.commitLogMinOffset ? await ctx.broker.readMessageAt(s.commitLogMinOffset).catch(() => undefined) : undefined;
   const table: Record<string, string> = {
     brokerVersionDesc: 'V5_4_0',
     brokerVersion: '722',
@@ -221,9 +260,10 @@ export function handleBrokerRuntimeInfo(ctx: RemotingContext, req: RemotingComma
     getFoundTps: '0.0 0.0 0.0',
     dispatchBehindBytes: '0',
     pageCacheLockTimeMills: '0',
-    earliestMessageTimeStamp: String(startedAt),
+    earliestMessageTimeStamp: String(earliest?.storeTimestamp ?? startedAt),
     startAcceptSendRequestTimeStamp: '0',
-    commitLogDiskRatio: '0.0',
+    commitLogDiskRatio: disk.ratio,
+    commitLogDirCapacity: disk.capacity,
     commitLogMinOffset: String(s.commitLogMinOffset),
     commitLogMaxOffset: String(s.commitLogMaxOffset),
     remainHowManyDataToFlush: `${Math.max(0, s.commitLogMaxOffset - s.flushedOffset)} B`,
@@ -236,6 +276,15 @@ export function handleBrokerRuntimeInfo(ctx: RemotingContext, req: RemotingComma
     sendThreadPoolQueueHeadWaitTimeMills: '0',
     pullThreadPoolQueueHeadWaitTimeMills: '0',
     queryThreadPoolQueueHeadWaitTimeMills: '0',
+    queryThreadPoolQueueSize: '0',
+    queryThreadPoolQueueCapacity: '20000',
+    // Apogee has no thread pools; RocketMQ's clusterList prints these queue sizes (an absent one shows as N)
+    ackThreadPoolQueueSize: '0',
+    ackThreadPoolQueueCapacity: '100000',
+    ackThreadPoolQueueHeadWaitTimeMills: '0',
+    litePullThreadPoolQueueSize: '0',
+    litePullThreadPoolQueueCapacity: '100000',
+    litePullThreadPoolQueueHeadWaitTimeMills: '0',
     timerReadBehind: '0',
     timerOffsetBehind: '0',
     timerCongestNum: '0',

@@ -18,8 +18,8 @@ export async function handleQueryMessage(ctx: RemotingContext, req: RemotingComm
   const topic = h.str('topic');
   const key = h.str('key');
   const maxNum = Math.min(h.int('maxNum', 1, 1_000_000), 64);
-  const begin = h.optInt('beginTimestamp', 0) ?? 0;
-  const end = h.optInt('endTimestamp', 0) ?? Number.MAX_SAFE_INTEGER;
+  const begin = h.optTimeBound('beginTimestamp') ?? 0;
+  const end = h.optTimeBound('endTimestamp') ?? Number.MAX_SAFE_INTEGER;
   const unique = req.extFields['_UNIQUE_KEY_QUERY'] === 'true';
   const found = await ctx.broker.queryStored(topic, key, maxNum, unique);
   const hits = found.filter((m) => m.storeTimestamp >= begin && m.storeTimestamp <= end);

@@ -16,6 +16,19 @@ public final class HalfMessageSender {
     private HalfMessageSender() {}
 
     public static void main(String[] args) throws Exception {
+        try {
+            run(args);
+        } catch (Throwable t) {
+            // Tell the test why (it reads stdout until SENT) and end: the client's non-daemon threads would keep
+            // this JVM alive, and the test waiting, forever.
+            System.out.println("FAILED " + t);
+            t.printStackTrace(System.out);
+            System.out.flush();
+            System.exit(1);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         String namesrv = args[0];
         String group = args[1];
         String topic = args[2];
@@ -23,6 +36,7 @@ public final class HalfMessageSender {
         TransactionMQProducer p = new TransactionMQProducer(group);
         p.setNamesrvAddr(namesrv);
         p.setInstanceName("killed-" + key);
+        p.setSendMsgTimeout(10_000); // a cold JVM on a loaded machine: the first send also fetches the route
         p.setTransactionListener(new TransactionListener() {
             @Override
             public LocalTransactionState executeLocalTransaction(Message msg, Object arg) {
@@ -36,6 +50,21 @@ public final class HalfMessageSender {
             }
         });
         p.start();
+        // A cold JVM on a loaded two-core machine can take longer than the client's 3 s to open its name server
+        // connection; the send would then fail at once with "No route info" (seen with 4.9.8 against both
+        // servers' name servers). Fetch the route until it comes, as a long-running producer would have it.
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            try {
+                p.fetchPublishMessageQueues(topic);
+                break;
+            } catch (Exception e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
         Message m = new Message(topic, "killed", key, ("order " + key).getBytes(StandardCharsets.UTF_8));
         SendResult r = p.sendMessageInTransaction(m, null);
         System.out.println("SENT " + r.getSendStatus() + " " + r.getTransactionId());

@@ -169,13 +169,15 @@ class TransactionTest {
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             String line;
             String sent = null;
+            StringBuilder childOut = new StringBuilder();
             while ((line = out.readLine()) != null) {
+                childOut.append(line).append('\n');
                 if (line.startsWith("SENT ")) {
                     sent = line;
                     break;
                 }
             }
-            assertNotNull(sent, "the child producer sent its half message");
+            assertNotNull(sent, "the child producer sent its half message; it printed:\n" + childOut);
             assertTrue(sent.startsWith("SENT SEND_OK "), sent);
             child.destroyForcibly(); // SIGKILL: no unregister, no goodbye
             assertTrue(child.waitFor(10, TimeUnit.SECONDS));
