@@ -73,7 +73,7 @@ async function main() {
     }
     log(`reference name server at ${state.namesrv}; ${files.length} test files`);
     // One file at a time: the reference's JVMs share the machine with the tests.
-    const res = await run(['--test', '--test-concurrency=1', '--test-timeout=600000', ...files], { env: { APOGEE_SDK_NAMESRV: state.namesrv } });
+    const res = await run(['--test', '--test-concurrency=1', '--test-timeout=600000', ...files], { env: { APOGEE_SDK_NAMESRV: state.namesrv, APOGEE_SDK_GRPC: state.grpc } });
     log(`SDK tests ${res.code === 0 ? 'passed' : 'FAILED'} against the reference in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     return res.code;
   } finally {
