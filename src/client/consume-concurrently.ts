@@ -69,12 +69,10 @@ export class ConsumeConcurrentlyService implements ConsumeService {
     const offset = pq.complete(doneOffsets);
     if (offset >= 0 && !pq.dropped) this.ctx.offsetStore.update(pq.queue, offset, true);
     if (retryHere.length > 0 && this.ctx.running() && !pq.dropped) {
-      this.tasks.begin();
-      void sleep(5000)
-        .then(() => {
-          if (this.ctx.running() && !pq.dropped) this.submit(pq, retryHere);
-        })
-        .finally(() => this.tasks.end());
+      // Not counted as running: shutdown does not wait for it, and the offset stays before these messages.
+      void sleep(5000).then(() => {
+        if (this.ctx.running() && !pq.dropped) this.submit(pq, retryHere);
+      });
     }
   }
 }

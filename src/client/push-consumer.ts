@@ -188,10 +188,11 @@ export class PushConsumer {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.rebalancing?.catch(() => undefined);
-    for (const pq of this.owned.values()) pq.dropped = true;
+    // Listeners already running finish and move their queues' offsets; queued ones do not start.
     await this.service?.drain();
     await this.persistOffsets();
     if (this.listener?.kind === 'orderly' && this.model === MessageModel.CLUSTERING) await unlockQueues(this.instance, this.consumerGroup, this.assignedQueues());
+    for (const pq of this.owned.values()) pq.dropped = true;
     await this.instance.shutdown();
     await Promise.allSettled([...this.pullLoops]);
     this.owned.clear();
