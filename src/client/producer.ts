@@ -13,6 +13,7 @@ import { MQClientError } from './errors.js';
 import { javaStringHash } from './java-hash.js';
 import { messageProperties, validateMessage } from './message-convert.js';
 import { newUniqueId } from './message-id.js';
+import { Semaphore } from './semaphore.js';
 import { toSendResult } from './send-result.js';
 import type { TopicRoute } from './topic-route.js';
 import type { Message, MessageQueue, SendResult } from './types.js';
@@ -25,6 +26,8 @@ export interface ProducerOptions extends ClientOptions {
   retryTimesWhenSendFailed?: number;
   /** Largest body accepted (default 4 MiB, RocketMQ's). */
   maxMessageSize?: number;
+  /** Sends awaiting their answer at most; more wait for a free slot within their timeout (default 10 000). */
+  maxInFlightSends?: number;
 }
 
 /** Picks the queue for one send (MessageQueueSelector): e.g. by order id, so one order's messages keep their order. */
@@ -59,6 +62,7 @@ export class Producer {
   protected readonly retryTimes: number;
   protected readonly maxMessageSize: number;
   private readonly rr = new Map<string, number>();
+  private readonly inFlight: Semaphore;
   private state: 'CREATED' | 'RUNNING' | 'SHUTDOWN' = 'CREATED';
   protected readonly member: { producerGroup: string };
 
@@ -71,6 +75,7 @@ export class Producer {
     this.sendMsgTimeoutMs = options.sendMsgTimeoutMs ?? 3000;
     this.retryTimes = options.retryTimesWhenSendFailed ?? 2;
     this.maxMessageSize = options.maxMessageSize ?? 4 * 1024 * 1024;
+    this.inFlight = new Semaphore(options.maxInFlightSends ?? 10_000);
     this.member = { producerGroup: this.producerGroup };
   }
 
@@ -163,9 +168,12 @@ export class Producer {
       const current = i === 0 ? route : (this.instance.cachedRoute(p.topic) ?? route);
       const queue = this.pick(current, message, options, lastBroker);
       const addr = this.addrOf(current, queue);
+      if (!(await this.inFlight.acquireWithin(remaining))) {
+        throw new MQClientError('TIMEOUT', `${this.inFlight.permits} sends were in flight for ${timeoutMs} ms; this one was not sent`);
+      }
       try {
         const code = p.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2;
-        const r = await this.instance.connections.invokeRaw(addr, code, this.header(queue, propsString, p.sysFlag, p.batch), p.body, remaining);
+        const r = await this.instance.connections.invokeRaw(addr, code, this.header(queue, propsString, p.sysFlag, p.batch), p.body, Math.max(1, deadline - Date.now()));
         return toSendResult(r, addr, queue, p.uniqueId);
       } catch (err) {
         lastError = err;
@@ -174,6 +182,8 @@ export class Producer {
         this.instance.logger.debug({ topic: p.topic, broker: queue.brokerName, attempt: i + 1, err: err.message }, 'send failed; trying again');
         // The broker may have moved (restart on new ports, or gone): ask the name server before the next attempt.
         await this.instance.updateRoute(p.topic).catch(() => undefined);
+      } finally {
+        this.inFlight.release();
       }
     }
     if (lastError instanceof MQClientError && attempts === 1) throw lastError;

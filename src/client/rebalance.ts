@@ -17,19 +17,19 @@ export async function queuesToOwn(instance: ClientInstance, group: string, topic
   const all = route.subscribeQueues;
   if (model === MessageModel.BROADCASTING) return all;
   const addrs = [...route.brokerAddrs.values()];
+  const first = Math.floor(Math.random() * addrs.length);
   for (let i = 0; i < addrs.length; i++) {
-    const addr = addrs[(Math.floor(Math.random() * addrs.length) + i) % addrs.length] as string;
-    try {
-      const r = await instance.connections.invoke(addr, RequestCode.GET_CONSUMER_LIST_BY_GROUP, { consumerGroup: group }, undefined, instance.options.requestTimeoutMs);
-      const ids = asArray(parseFastjson(r.body, 'consumer list')['consumerIdList']).filter((x): x is string => typeof x === 'string');
-      if (!ids.includes(instance.clientId)) {
-        // The broker has not seen our heartbeat yet (just connected, or restarted): say hello, then ask again.
-        await instance.heartbeatTo(addr);
-        continue;
+    const addr = addrs[(first + i) % addrs.length] as string;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const r = await instance.connections.invoke(addr, RequestCode.GET_CONSUMER_LIST_BY_GROUP, { consumerGroup: group }, undefined, instance.options.requestTimeoutMs);
+        const ids = asArray(parseFastjson(r.body, 'consumer list')['consumerIdList']).filter((x): x is string => typeof x === 'string');
+        if (ids.includes(instance.clientId)) return allocateAveragely(all, ids, instance.clientId);
+      } catch (err) {
+        instance.logger.debug({ group, addr, err: (err as Error).message }, 'consumer list not available');
       }
-      return allocateAveragely(all, ids, instance.clientId);
-    } catch (err) {
-      instance.logger.debug({ group, addr, err: (err as Error).message }, 'consumer list not available');
+      // The broker has not seen our heartbeat yet (just connected, or restarted): say hello, then ask again.
+      if (attempt === 0 && !(await instance.heartbeatTo(addr))) break;
     }
   }
   return undefined;

@@ -1,4 +1,4 @@
-/** Counts running consume tasks: the push consumer's concurrency bound (consumeThreadMax). */
+/** Counts permits: the push consumer's concurrency bound (consumeThreadMax), the producer's sends in flight. */
 export class Semaphore {
   private available: number;
   private readonly waiters: Array<() => void> = [];
@@ -18,6 +18,26 @@ export class Semaphore {
       return Promise.resolve();
     }
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Waits at most `timeoutMs` for a permit; false when none came. */
+  acquireWithin(timeoutMs: number): Promise<boolean> {
+    if (this.available > 0) {
+      this.available--;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const waiter = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        resolve(false);
+      }, Math.max(0, timeoutMs));
+      this.waiters.push(waiter);
+    });
   }
 
   release(): void {

@@ -56,6 +56,23 @@ describe('sdk: Producer', () => {
     assert.deepEqual(new Set(got.map((m) => m.body.toString())), new Set(results.map((_, i) => `m${i}`)));
   });
 
+  test('maxInFlightSends bounds the sends awaiting answers; the rest wait their turn and succeed', async () => {
+    const topic = await target.topic('sdk-bounded');
+    const p = new Producer({ producerGroup: unique('pg-bounded'), namesrvAddr: target.namesrvAddr, ...fastClient, maxInFlightSends: 2 });
+    await p.start();
+    try {
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => p.send({ topic, body: Buffer.from(`x${i}`) })));
+      assert.ok(results.every((r) => r.sendStatus === 'SEND_OK'));
+      await assert.rejects(
+        Promise.all(Array.from({ length: 20 }, () => p.send({ topic, body: Buffer.from('y') }, { timeoutMs: 1 }))),
+        (e: unknown) => e instanceof MQClientError && e.kind === 'TIMEOUT',
+        'a send that cannot get a slot within its timeout fails as TIMEOUT',
+      );
+    } finally {
+      await p.shutdown();
+    }
+  });
+
   test('tags, keys and user properties arrive as sent; msgId is the unique id', async () => {
     const topic = await target.topic('sdk-props');
     const r = await producer.send({ topic, body: Buffer.from('hello'), tags: 'TagA', keys: ['order-1', 'user-7'], properties: { region: 'eu', n: '42' } });
