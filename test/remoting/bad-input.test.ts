@@ -115,6 +115,7 @@ describe('remoting: bad input', () => {
       ['heartbeat: no clientID', RequestCode.HEART_BEAT, {}, Buffer.from('{}'), ResponseCode.INVALID_PARAMETER, /clientID/],
       ['lock: no body', RequestCode.LOCK_BATCH_MQ, {}, undefined, ResponseCode.INVALID_PARAMETER, /body/],
       ['send back: offset not a number', RequestCode.CONSUMER_SEND_MSG_BACK, { offset: 'x', group: 'g', delayLevel: '0' }, undefined, ResponseCode.INVALID_PARAMETER, /offset/],
+      ['send back: offset inside a record', RequestCode.CONSUMER_SEND_MSG_BACK, { offset: '7', group: 'g', delayLevel: '0' }, undefined, ResponseCode.QUERY_NOT_FOUND, /no message at commit-log offset 7/],
       ['end transaction: bad transaction id', RequestCode.END_TRANSACTION, { commitOrRollback: '8', transactionId: 'bad id\n', msgId: 'x' }, undefined, ResponseCode.SYSTEM_ERROR, /transaction id/],
       ['offset: setZeroIfNotFound not boolean', RequestCode.QUERY_CONSUMER_OFFSET, { consumerGroup: 'g', topic: 'Safe', queueId: '0', setZeroIfNotFound: 'maybe' }, undefined, ResponseCode.INVALID_PARAMETER, /setZeroIfNotFound/],
       ['admin: topic with illegal characters', RequestCode.UPDATE_AND_CREATE_TOPIC, { topic: 'bad topic!' }, undefined, ResponseCode.INVALID_PARAMETER, /topic/],

@@ -4,6 +4,7 @@
  * `%DLQ%<group>` once it has been retried `maxReconsumeTimes` times (or when the client asks, delay level < 0).
  * The unique key stays, so the consumer sees the same message id on every attempt.
  */
+import { isStoreError, StoreErrorCode } from '../../store/errors.js';
 import type { MessageStore, StoredMessage } from '../../store/types.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
@@ -43,7 +44,11 @@ export interface SendBackDeps {
 }
 
 export async function sendBack(deps: SendBackDeps, req: SendBackRequest): Promise<SendBackResult> {
-  const msg = await deps.store.read(req.commitLogOffset);
+  // The offset comes from the client: one where no record starts is a message not found, not a store fault.
+  const msg = await deps.store.read(req.commitLogOffset).catch((err: unknown) => {
+    if (isStoreError(err) && err.code === StoreErrorCode.BAD_OFFSET) return undefined;
+    throw err;
+  });
   if (!msg) throw new BrokerError(BrokerErrorCode.MESSAGE_NOT_FOUND, `no message at commit-log offset ${req.commitLogOffset}`);
   const max = req.maxReconsumeTimes ?? Number(msg.properties['MAX_RECONSUME_TIMES'] ?? DEFAULT_MAX_RECONSUME_TIMES);
   const originTopic = msg.properties['RETRY_TOPIC'] ?? msg.topic;
