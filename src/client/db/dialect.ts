@@ -76,9 +76,10 @@ export interface DatabaseDialect<Tx> {
    * (producer group, transaction id) unless a row exists, and returns the row's state afterwards. An insert, not a
    * read, decides: if a local transaction holding an uncommitted barrier row is still open, the insert waits for
    * it (PostgreSQL's unique-index wait, InnoDB's record lock) and then either conflicts with its committed row or
-   * takes the key, so that transaction can no longer commit.
+   * takes the key, so that transaction can no longer commit. `lockTimeoutMs` bounds that wait (a transaction left
+   * open by a hung process would hold the check-back forever): past it the call rejects and nothing is written.
    */
-  settleBarrier(producerGroup: string, transactionId: string): Promise<BarrierState>;
+  settleBarrier(producerGroup: string, transactionId: string, lockTimeoutMs?: number): Promise<BarrierState>;
   /** Reads a barrier row without writing anything (diagnostics and tests). */
   readBarrier(producerGroup: string, transactionId: string): Promise<BarrierState | undefined>;
   /** Whether (consumer group, message key) is in the processed table (diagnostics and tests). */

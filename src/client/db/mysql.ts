@@ -27,6 +27,11 @@ import { migrationSql } from './migration.js';
 
 const ER_DUP_ENTRY = 1062;
 
+function lockWaitSeconds(ms: number): number {
+  if (!Number.isFinite(ms) || ms < 1) throw new TypeError(`lock timeout must be at least 1 ms, got ${ms}`);
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
 function isDuplicateKey(err: unknown): boolean {
   const e = err as { errno?: unknown; code?: unknown } | null;
   return e?.errno === ER_DUP_ENTRY || e?.code === 'ER_DUP_ENTRY';
@@ -143,11 +148,14 @@ export class MysqlDialect implements DatabaseDialect<PoolConnection> {
     return new MysqlTransaction(conn, this.tables);
   }
 
-  async settleBarrier(producerGroup: string, transactionId: string): Promise<BarrierState> {
+  async settleBarrier(producerGroup: string, transactionId: string, lockTimeoutMs?: number): Promise<BarrierState> {
     checkKey('producer group', producerGroup, MAX_GROUP_LENGTH);
     checkKey('transaction id', transactionId, MAX_TRANSACTION_ID_LENGTH);
+    const seconds = lockTimeoutMs === undefined ? undefined : lockWaitSeconds(lockTimeoutMs);
     const conn = await checkout(this.pool);
     try {
+      // InnoDB counts whole seconds; the session value is put back before the connection returns to the pool.
+      if (seconds !== undefined) await conn.query(`SET SESSION innodb_lock_wait_timeout = ${seconds}`);
       await beginOn(conn, 'READ COMMITTED');
       let state: BarrierState = 'ROLLED_BACK';
       try {
@@ -160,6 +168,7 @@ export class MysqlDialect implements DatabaseDialect<PoolConnection> {
       }
       // The marker must be durable before the broker hears ROLLBACK.
       await conn.query('COMMIT');
+      if (seconds !== undefined) await conn.query('SET SESSION innodb_lock_wait_timeout = DEFAULT');
       release(conn, false);
       return state;
     } catch (err) {

@@ -25,6 +25,11 @@ import { migrationSql } from './migration.js';
 const UNIQUE_VIOLATION = '23505';
 const DUPLICATE_TABLE = '42P07';
 
+function lockTimeoutMillis(ms: number): number {
+  if (!Number.isFinite(ms) || ms < 1) throw new TypeError(`lock timeout must be at least 1 ms, got ${ms}`);
+  return Math.ceil(ms);
+}
+
 function sqlState(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
@@ -150,12 +155,14 @@ export class PostgresDialect implements DatabaseDialect<PoolClient> {
     return new PostgresTransaction(client, this.tables);
   }
 
-  async settleBarrier(producerGroup: string, transactionId: string): Promise<BarrierState> {
+  async settleBarrier(producerGroup: string, transactionId: string, lockTimeoutMs?: number): Promise<BarrierState> {
     checkKey('producer group', producerGroup, MAX_GROUP_LENGTH);
     checkKey('transaction id', transactionId, MAX_TRANSACTION_ID_LENGTH);
     const client = await checkout(this.pool);
     try {
       await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+      // SET LOCAL: for this transaction only, the pooled connection keeps its own setting.
+      if (lockTimeoutMs !== undefined) await client.query(`SET LOCAL lock_timeout = ${lockTimeoutMillis(lockTimeoutMs)}`);
       const inserted = await client.query(
         `INSERT INTO ${this.tables.barrier} (producer_group, transaction_id, state) VALUES ($1, $2, 'R') ON CONFLICT (producer_group, transaction_id) DO NOTHING`,
         [producerGroup, transactionId],

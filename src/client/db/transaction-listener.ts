@@ -10,7 +10,7 @@
  * committed after the broker was told ROLLBACK, and none rolled back whose business statements committed.
  */
 import { LocalTransactionState, type MessageExt, type TransactionListener, type TransactionMessage } from '../types.js';
-import type { DatabaseDialect, IsolationLevel } from './dialect.js';
+import type { DatabaseDialect, DialectTransaction, IsolationLevel } from './dialect.js';
 import { warnOnStderr, report, type HelperErrorHandler } from './report.js';
 import { ensureTablesOnce } from './tables-once.js';
 
@@ -35,6 +35,12 @@ export interface DatabaseTransactionListenerOptions<Tx> {
   producerGroup?: string;
   /** Isolation of the local transaction (default: the database's). The check-back's own insert runs at READ COMMITTED. */
   isolationLevel?: IsolationLevel;
+  /**
+   * How long a check-back may wait for a local transaction still holding its barrier key (default 10 000 ms; MySQL
+   * rounds up to whole seconds). Past it the check-back answers UNKNOW and the broker asks again later. A waiting
+   * check-back holds a slot of the producer's check pool: give `checkConcurrency` some room.
+   */
+  checkLockTimeoutMs?: number;
   /** Create the tables on first use instead of by a migration (default false). */
   createTables?: boolean;
   /** Told about every failure turned into ROLLBACK or UNKNOW (default: a line on stderr). */
@@ -54,6 +60,8 @@ export class BarrierTakenError extends Error {
 
 export function databaseTransactionListener<Tx>(options: DatabaseTransactionListenerOptions<Tx>): TransactionListener {
   const { database, localTransaction, isolationLevel } = options;
+  const checkLockTimeoutMs = options.checkLockTimeoutMs ?? 10_000;
+  if (!Number.isFinite(checkLockTimeoutMs) || checkLockTimeoutMs < 1) throw new TypeError(`checkLockTimeoutMs must be at least 1, got ${checkLockTimeoutMs}`);
   if (typeof localTransaction !== 'function') throw new TypeError('databaseTransactionListener needs a localTransaction function');
   const onError = options.onError ?? warnOnStderr;
   const ensureTables = ensureTablesOnce(database, options.createTables === true);
@@ -70,7 +78,7 @@ export function databaseTransactionListener<Tx>(options: DatabaseTransactionList
     // Up to COMMIT, every failure leaves nothing committed in the database: ROLLBACK is the true answer.
     if (!group) return rollback(new TypeError('no producer group: the message carries none and no producerGroup option is set'));
     if (!transactionId) return rollback(new TypeError('the message has no transactionId'));
-    let transaction;
+    let transaction: DialectTransaction<Tx>;
     try {
       await ensureTables();
       transaction = await database.begin(isolationLevel);
@@ -106,7 +114,7 @@ export function databaseTransactionListener<Tx>(options: DatabaseTransactionList
       if (!group) throw new TypeError('no producer group: the check-back carries none and no producerGroup option is set');
       if (!transactionId) throw new TypeError('the check-back carries no transaction id');
       await ensureTables();
-      const state = await database.settleBarrier(group, transactionId);
+      const state = await database.settleBarrier(group, transactionId, checkLockTimeoutMs);
       return state === 'COMMITTED' ? LocalTransactionState.COMMIT_MESSAGE : LocalTransactionState.ROLLBACK_MESSAGE;
     } catch (err) {
       // Nothing decided (or the marker's COMMIT is in doubt): the broker asks again later.

@@ -206,6 +206,31 @@ export function conformance<Tx>(target: ConformanceTarget<Tx>): void {
         });
       }
 
+      it('a check-back that cannot get the barrier key within checkLockTimeoutMs answers UNKNOW and writes nothing', async (t) => {
+        const group = uniqueId('pg');
+        const txId = uniqueId('tx');
+        const atCommit = new Gate();
+        const proceed = new Gate();
+        t.after(() => proceed.open());
+        const gated = hookCommits(db, {
+          async commit(_t, commit) {
+            atCommit.open();
+            await proceed.opened;
+            return commit();
+          },
+        });
+        const executing = listener({ database: gated }).listener.executeLocalTransaction(transactionMessage(group, txId), null);
+        await atCommit.opened;
+        const { listener: impatient, reported } = listener({ checkLockTimeoutMs: 300 });
+        const check = messageExt({ msgId: txId, transactionId: txId, producerGroup: group });
+        assert.equal(await impatient.checkLocalTransaction(check), LocalTransactionState.UNKNOW);
+        assert.equal(reported[0]?.context.phase, 'check');
+        proceed.open();
+        assert.equal(await executing, LocalTransactionState.COMMIT_MESSAGE);
+        assert.equal(await impatient.checkLocalTransaction(check), LocalTransactionState.COMMIT_MESSAGE, 'asked again later: COMMIT');
+        assert.throws(() => listener({ checkLockTimeoutMs: 0 }), /checkLockTimeoutMs must be at least 1/);
+      });
+
       it('the connection lost before COMMIT reached the server: UNKNOW, and the check-back answers ROLLBACK', async () => {
         const group = uniqueId('pg');
         const txId = uniqueId('tx');
