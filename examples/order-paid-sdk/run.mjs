@@ -180,6 +180,6 @@ async function main() {
 
 main().catch(async (err) => {
   console.error(err);
-  process.exitCode = 1;
   await pool.end().catch(() => undefined);
+  process.exit(1); // clients may still hold sockets open
 });

@@ -56,7 +56,11 @@ export class ExactlyOnceProcessor<Tx> {
     try {
       if (!(await transaction.insertProcessed(consumerGroup, key))) {
         await transaction.rollback();
-        this.options.onDuplicate?.(message);
+        try {
+          this.options.onDuplicate?.(message);
+        } catch {
+          // A throwing hook must not turn an acknowledged duplicate into a redelivery loop.
+        }
         return 'DUPLICATE';
       }
       await handler(transaction.tx, message);
