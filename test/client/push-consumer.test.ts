@@ -216,12 +216,13 @@ describe('sdk: PushConsumer', () => {
     assert.ok(arrived.get('at-time')! - t0 >= 1800, `delivery time honoured (${arrived.get('at-time')! - t0} ms)`);
   });
 
-  test('rebalance: a second consumer takes half the queues; when it leaves, the first takes them back', async () => {
+  test('rebalance on NOTIFY_CONSUMER_IDS_CHANGED: a second consumer takes half the queues; when it leaves, the first takes them back', async () => {
     const topic = await target.topic('sdk-rebalance', { queueNums: 4 });
     const group = unique('g-rebalance');
     const got = new Set<string>();
     const make = (): PushConsumer => {
-      const c = consumer(group);
+      // No periodic rebalance within the test: only the broker's notification can move queues.
+      const c = consumer(group, { rebalanceIntervalMs: 600_000, pollNameServerIntervalMs: 600_000 });
       c.subscribe(topic, '*');
       c.registerMessageListenerConcurrently((msgs) => (msgs.forEach((m) => got.add(m.body.toString())), ConsumeConcurrentlyStatus.CONSUME_SUCCESS));
       return c;

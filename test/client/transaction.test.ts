@@ -133,6 +133,21 @@ describe('sdk: TransactionProducer', () => {
     assert.equal(collector.count('tx-check-rollback'), 0);
   });
 
+  test('a local transaction that outlives transactionTimeoutMs counts as UNKNOW; the check-back settles it', async () => {
+    const producer = await start(
+      {
+        executeLocalTransaction: () => new Promise<LocalTransactionState>(() => undefined),
+        checkLocalTransaction: () => LocalTransactionState.COMMIT_MESSAGE,
+      },
+      { transactionTimeoutMs: 200 },
+    );
+    const t0 = Date.now();
+    const r = await producer.sendMessageInTransaction({ topic, body: Buffer.from('tx-slow-local') }, null);
+    assert.equal(r.localTransactionState, 'UNKNOW');
+    assert.ok(Date.now() - t0 < 5000, 'did not wait for the listener beyond its timeout');
+    await waitFor('delivery after the check-back', () => collector.count('tx-slow-local') === 1, CHECK_WAIT_MS);
+  });
+
   test('two producer groups on one topic: check-backs reach only the group that sent the half message', async () => {
     const checksA: string[] = [];
     const checksB: string[] = [];
