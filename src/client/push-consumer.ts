@@ -43,7 +43,10 @@ export interface PushConsumerOptions extends ClientOptions {
   pullBatchSize?: number;
   /** Pulled, unconsumed messages per queue before pulling pauses (default 1000). */
   pullThresholdForQueue?: number;
-  /** Deliveries after the first before the broker dead-letters a message (default 16). */
+  /**
+   * Deliveries after the first before a message is dead-lettered (default 16). Orderly listeners: only when set,
+   * a message still failing after this many re-offers goes to %DLQ%<group> and the queue moves on.
+   */
   maxReconsumeTimes?: number;
   suspendCurrentQueueTimeMillis?: number;
   /** Periodic rebalance (default 20 s). */
@@ -156,6 +159,7 @@ export class PushConsumer {
       slots: this.slots,
       batchSize: Math.max(1, this.options.consumeMessageBatchMaxSize ?? 1),
       maxReconsumeTimes: this.options.maxReconsumeTimes ?? 16,
+      orderlyMaxReconsumeTimes: this.options.maxReconsumeTimes,
       suspendCurrentQueueTimeMillis: this.options.suspendCurrentQueueTimeMillis ?? 1000,
       running: () => this.state === 'RUNNING',
       lock: (pq) => this.lockOne(pq),
