@@ -105,7 +105,7 @@ export class LitePullConsumer {
     if (this.subscriptions.size > 0 && !this.assigned) throw new MQClientError('ILLEGAL_ARGUMENT', 'subscribe and assign are exclusive');
     this.assigned = [...queues];
     for (const q of queues) if (!this.subscriptions.has(q.topic)) this.subscriptions.set(q.topic, buildSubscription(q.topic, '*'));
-    if (this.state === 'RUNNING') void this.apply(this.assigned);
+    if (this.state === 'RUNNING') void this.apply(this.assigned).catch((err: unknown) => this.instance.logger.warn({ err: (err as Error).message }, 'assign failed'));
   }
 
   async fetchMessageQueues(topic: string): Promise<MessageQueue[]> {
