@@ -184,6 +184,6 @@ describe('sdk: TransactionProducer', () => {
     await waitFor('a dropped check-back logged', () => lines.some((l) => l.includes('check-back pool full')), CHECK_WAIT_MS);
     assert.equal(collector.count('tx-queued'), 0, 'dropped: not answered');
     release();
-    await waitFor('both delivered once the pool has room', () => collector.count('tx-slow') === 1 && collector.count('tx-queued') === 1, CHECK_WAIT_MS);
+    await waitFor('both delivered once the pool has room', () => collector.count('tx-slow') >= 1 && collector.count('tx-queued') >= 1, CHECK_WAIT_MS);
   });
 });
