@@ -5,7 +5,7 @@
  * periodically, with pulls, and at shutdown; clustering re-consumes through `%RETRY%<group>`, subscribed
  * automatically. A broker that goes away costs failed pulls (retried with a delay), never a crash.
  */
-import { ClientInstance, type ConsumerHeartbeatData } from './client-instance.js';
+import { ClientInstance, type ClientMember, type ConsumerHeartbeatData } from './client-instance.js';
 import { resolveClientOptions, type ClientOptions } from './client-options.js';
 import { ConsumeConcurrentlyService } from './consume-concurrently.js';
 import type { ConsumeContext, ConsumeService } from './consume-context.js';
@@ -79,7 +79,7 @@ export class PushConsumer {
   private rebalancing: Promise<void> | undefined;
   private rebalanceAgain = false;
   private readonly pullLoops = new Set<Promise<void>>();
-  private readonly member;
+  private readonly member: ClientMember;
 
   constructor(options: PushConsumerOptions) {
     if (typeof options?.consumerGroup !== 'string' || !/^[%|a-zA-Z0-9_-]{1,255}$/.test(options.consumerGroup)) {
