@@ -16,6 +16,7 @@ import { silentLogger } from '../src/util/logger.js';
 import { RequestCode, ResponseCode, SerializeType } from '../src/protocol/remoting/codes.js';
 import { encodeProperties } from '../src/protocol/remoting/message-codec.js';
 import { startChild } from './child.js';
+import { sendRun } from './grpc.js';
 import { fmt, markdownTable } from './latency.js';
 import { drive, grpcJsSender, jetstream, measurePeer, rabbitmq, type PeerRow, type PeerRun } from './peers.js';
 
@@ -97,6 +98,16 @@ export async function remotingBench(seconds: number): Promise<string> {
     rows.push(...(await measurePeer('apogee remoting (JSON headers)', async () => ({ ...(await remotingSender('apogee remoting (JSON headers)', namesrv, TOPIC, SerializeType.JSON)), note: 'sync flush' }), seconds)));
     rows.push(...(await measurePeer('apogee SDK Producer.send', async () => ({ ...(await sdkSender('apogee SDK Producer.send', namesrv, TOPIC)), note: 'sync flush' }), seconds)));
     rows.push(...(await measurePeer('apogee remoting (binary headers)', async () => ({ ...(await remotingSender('apogee remoting (binary headers)', namesrv, TOPIC, SerializeType.ROCKETMQ)), note: 'sync flush' }), seconds)));
+    for (const n of [1, 16, 256]) {
+      // The official gRPC Node client (rocketmq-client-nodejs) against the same broker: what its users get today.
+      try {
+        const r = await sendRun('apogee', grpc, TOPIC, 'normal', n, seconds);
+        rows.push({ peer: 'apogee gRPC (official Node client)', inFlight: n, perSec: r.perSec, p50: r.p50, p99: r.p99, note: 'sync flush' });
+      } catch (err) {
+        rows.push({ peer: 'apogee gRPC (official Node client)', inFlight: 0, perSec: 0, p50: 0, p99: 0, note: `failed: ${(err as Error).message}` });
+        break;
+      }
+    }
     rows.push(...(await measurePeer('apogee gRPC (grpc-js stubs)', async () => ({ ...(await grpcJsSender('apogee gRPC (grpc-js stubs)', grpc, TOPIC)), note: 'sync flush' }), seconds)));
     const reference = process.env.APOGEE_BENCH_REFERENCE_NAMESRV;
     if (reference) {

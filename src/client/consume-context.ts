@@ -16,6 +16,8 @@ export interface ConsumeContext {
   slots: Semaphore;
   batchSize: number;
   maxReconsumeTimes: number;
+  /** Orderly: after this many re-offers a failing message goes to the DLQ (default: never, as the Java client). */
+  orderlyMaxReconsumeTimes: number | undefined;
   suspendCurrentQueueTimeMillis: number;
   running(): boolean;
   /** Lock the queue now (orderly, clustering); true when this client holds it. */

@@ -2,12 +2,13 @@
  * Orderly consumption (ConsumeMessageOrderlyService): one batch at a time per queue, in queue order, and in
  * clustering mode only while this client holds the queue's lock on the broker. SUSPEND_CURRENT_QUEUE_A_MOMENT
  * (or a listener that throws) offers the same messages again after `suspendCurrentQueueTimeMillis`, with their
- * reconsume times counted up; nothing behind them runs meanwhile.
+ * reconsume times counted up; nothing behind them runs meanwhile. With maxReconsumeTimes set, a batch still failing
+ * after that many re-offers goes to the DLQ and the queue moves on.
  */
-import { resetRetryTopic, TaskCounter, type ConsumeContext, type ConsumeService } from './consume-context.js';
+import { resetRetryTopic, sendMessageBack, TaskCounter, type ConsumeContext, type ConsumeService } from './consume-context.js';
 import type { ProcessQueue } from './process-queue.js';
 import { sleep } from './semaphore.js';
-import { ConsumeOrderlyStatus, MessageModel, type ConsumeOrderlyContext, type MessageListenerOrderly } from './types.js';
+import { ConsumeOrderlyStatus, MessageModel, type ConsumeOrderlyContext, type MessageExt, type MessageListenerOrderly } from './types.js';
 
 export class ConsumeOrderlyService implements ConsumeService {
   private readonly tasks = new TaskCounter();
@@ -29,6 +30,19 @@ export class ConsumeOrderlyService implements ConsumeService {
         // Messages that arrived while the loop was finishing.
         if (pq.waiting.length > 0 && !pq.dropped && this.ctx.running()) this.submit(pq);
       });
+  }
+
+  /** Past orderlyMaxReconsumeTimes: every message of the batch straight to the DLQ (delay level -1); true when all went. */
+  private async deadLetter(batch: MessageExt[]): Promise<boolean> {
+    const max = this.ctx.orderlyMaxReconsumeTimes;
+    if (max === undefined || this.ctx.model !== MessageModel.CLUSTERING || batch.some((m) => m.reconsumeTimes < max)) return false;
+    try {
+      for (const m of batch) await sendMessageBack(this.ctx, m, -1);
+      return true;
+    } catch (err) {
+      this.ctx.instance.logger.warn({ err: (err as Error).message, msgIds: batch.map((m) => m.msgId) }, 'orderly: dead-lettering failed; suspending the queue again');
+      return false;
+    }
   }
 
   drain(): Promise<void> {
@@ -60,6 +74,10 @@ export class ConsumeOrderlyService implements ConsumeService {
       }
       if (pq.dropped) return;
       if (status === ConsumeOrderlyStatus.SUCCESS) {
+        pq.waiting.splice(0, batch.length);
+        const offset = pq.complete(batch.map((m) => m.queueOffset));
+        if (offset >= 0) this.ctx.offsetStore.update(pq.queue, offset, false);
+      } else if (await this.deadLetter(batch)) {
         pq.waiting.splice(0, batch.length);
         const offset = pq.complete(batch.map((m) => m.queueOffset));
         if (offset >= 0) this.ctx.offsetStore.update(pq.queue, offset, false);

@@ -4,7 +4,7 @@
  * `poll(timeoutMs)` takes one batch. Offsets move when messages are polled and are committed by `commit()`
  * or, with autoCommit (default), every `autoCommitIntervalMs` and at shutdown. `seek` moves a queue's position.
  */
-import { ClientInstance, type ConsumerHeartbeatData } from './client-instance.js';
+import { ClientInstance, type ClientMember, type ConsumerHeartbeatData } from './client-instance.js';
 import { resolveClientOptions, type ClientOptions } from './client-options.js';
 import { MQClientError } from './errors.js';
 import { LocalOffsetStore, RemoteOffsetStore, type OffsetStore } from './offset-store.js';
@@ -66,7 +66,7 @@ export class LitePullConsumer {
   private timers: NodeJS.Timeout[] = [];
   private lastCommit = Date.now();
   private rebalancing: Promise<void> | undefined;
-  private readonly member;
+  private readonly member: ClientMember;
 
   constructor(options: LitePullConsumerOptions) {
     if (typeof options?.consumerGroup !== 'string' || !/^[%|a-zA-Z0-9_-]{1,255}$/.test(options.consumerGroup)) {
@@ -105,7 +105,7 @@ export class LitePullConsumer {
     if (this.subscriptions.size > 0 && !this.assigned) throw new MQClientError('ILLEGAL_ARGUMENT', 'subscribe and assign are exclusive');
     this.assigned = [...queues];
     for (const q of queues) if (!this.subscriptions.has(q.topic)) this.subscriptions.set(q.topic, buildSubscription(q.topic, '*'));
-    if (this.state === 'RUNNING') void this.apply(this.assigned);
+    if (this.state === 'RUNNING') void this.apply(this.assigned).catch((err: unknown) => this.instance.logger.warn({ err: (err as Error).message }, 'assign failed'));
   }
 
   async fetchMessageQueues(topic: string): Promise<MessageQueue[]> {

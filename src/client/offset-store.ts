@@ -131,8 +131,14 @@ export class LocalOffsetStore extends CachedOffsets implements OffsetStore {
     } catch {
       return; // first run
     }
-    const parsed = JSON.parse(text) as { offsetTable?: Array<{ topic: string; brokerName: string; queueId: number; offset: number }> };
-    for (const e of parsed.offsetTable ?? []) {
+    let parsed: { offsetTable?: Array<{ topic: string; brokerName: string; queueId: number; offset: number }> };
+    try {
+      parsed = JSON.parse(text) as typeof parsed;
+    } catch {
+      throw new MQClientError('ILLEGAL_ARGUMENT', `offset file ${this.file} is not JSON; move it away to start from ConsumeFromWhere`);
+    }
+    for (const e of Array.isArray(parsed.offsetTable) ? parsed.offsetTable : []) {
+      if (typeof e?.topic !== 'string' || typeof e.brokerName !== 'string' || !Number.isInteger(e.queueId) || !Number.isInteger(e.offset)) continue;
       const queue = { topic: e.topic, brokerName: e.brokerName, queueId: e.queueId };
       this.table.set(queueKey(queue), { queue, offset: e.offset, dirty: false });
     }

@@ -7,7 +7,7 @@
  */
 import { RequestCode } from '../protocol/remoting/codes.js';
 import { encodeBatch, encodeProperties } from '../protocol/remoting/message-codec.js';
-import { ClientInstance } from './client-instance.js';
+import { ClientInstance, type ClientMember } from './client-instance.js';
 import { resolveClientOptions, type ClientOptions } from './client-options.js';
 import { MQClientError } from './errors.js';
 import { javaStringHash } from './java-hash.js';
@@ -64,7 +64,7 @@ export class Producer {
   private readonly rr = new Map<string, number>();
   private readonly inFlight: Semaphore;
   private state: 'CREATED' | 'RUNNING' | 'SHUTDOWN' = 'CREATED';
-  protected readonly member: { producerGroup: string };
+  protected readonly member: ClientMember;
 
   constructor(options: ProducerOptions) {
     if (typeof options?.producerGroup !== 'string' || !GROUP_NAME.test(options.producerGroup)) {

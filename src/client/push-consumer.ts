@@ -5,7 +5,7 @@
  * periodically, with pulls, and at shutdown; clustering re-consumes through `%RETRY%<group>`, subscribed
  * automatically. A broker that goes away costs failed pulls (retried with a delay), never a crash.
  */
-import { ClientInstance, type ConsumerHeartbeatData } from './client-instance.js';
+import { ClientInstance, type ClientMember, type ConsumerHeartbeatData } from './client-instance.js';
 import { resolveClientOptions, type ClientOptions } from './client-options.js';
 import { ConsumeConcurrentlyService } from './consume-concurrently.js';
 import type { ConsumeContext, ConsumeService } from './consume-context.js';
@@ -43,7 +43,10 @@ export interface PushConsumerOptions extends ClientOptions {
   pullBatchSize?: number;
   /** Pulled, unconsumed messages per queue before pulling pauses (default 1000). */
   pullThresholdForQueue?: number;
-  /** Deliveries after the first before the broker dead-letters a message (default 16). */
+  /**
+   * Deliveries after the first before a message is dead-lettered (default 16). Orderly listeners: only when set,
+   * a message still failing after this many re-offers goes to %DLQ%<group> and the queue moves on.
+   */
   maxReconsumeTimes?: number;
   suspendCurrentQueueTimeMillis?: number;
   /** Periodic rebalance (default 20 s). */
@@ -76,7 +79,7 @@ export class PushConsumer {
   private rebalancing: Promise<void> | undefined;
   private rebalanceAgain = false;
   private readonly pullLoops = new Set<Promise<void>>();
-  private readonly member;
+  private readonly member: ClientMember;
 
   constructor(options: PushConsumerOptions) {
     if (typeof options?.consumerGroup !== 'string' || !/^[%|a-zA-Z0-9_-]{1,255}$/.test(options.consumerGroup)) {
@@ -156,6 +159,7 @@ export class PushConsumer {
       slots: this.slots,
       batchSize: Math.max(1, this.options.consumeMessageBatchMaxSize ?? 1),
       maxReconsumeTimes: this.options.maxReconsumeTimes ?? 16,
+      orderlyMaxReconsumeTimes: this.options.maxReconsumeTimes,
       suspendCurrentQueueTimeMillis: this.options.suspendCurrentQueueTimeMillis ?? 1000,
       running: () => this.state === 'RUNNING',
       lock: (pq) => this.lockOne(pq),

@@ -46,7 +46,7 @@ export class TransactionProducer extends Producer {
     this.checkPool = new BoundedPool(options.checkConcurrency ?? 1, options.checkQueueSize ?? 2000, (err) =>
       this.instance.logger.error({ err }, 'check-back task failed'),
     );
-    (this.member as { onCheckTransaction?: (addr: string, req: RemotingCommand) => void }).onCheckTransaction = (addr, req) => this.onCheck(addr, req);
+    this.member.onCheckTransaction = (addr, req) => this.onCheck(addr, req);
   }
 
   async sendMessageInTransaction(message: Message, arg: unknown): Promise<TransactionSendResult> {

@@ -131,6 +131,18 @@ describe('sdk: Producer', () => {
     );
   });
 
+  test('several name servers: one that refuses connections is skipped', async () => {
+    const topic = await target.topic('sdk-ns-failover');
+    const p = new Producer({ producerGroup: unique('pg-ns'), namesrvAddr: `127.0.0.1:1;${target.namesrvAddr}`, ...fastClient });
+    await p.start();
+    try {
+      assert.equal((await p.send({ topic, body: Buffer.from('via the second name server') })).sendStatus, 'SEND_OK');
+    } finally {
+      await p.shutdown();
+    }
+    assert.throws(() => new Producer({ producerGroup: 'pg', namesrvAddr: 'no-port' }), (e: unknown) => e instanceof MQClientError && e.kind === 'ILLEGAL_ARGUMENT');
+  });
+
   test('a producer that is not started, or shut down, says so', async () => {
     const p = new Producer({ producerGroup: unique('pg-idle'), namesrvAddr: target.namesrvAddr, ...fastClient });
     await assert.rejects(p.send({ topic: 'x', body: Buffer.from('x') }), (e: unknown) => e instanceof MQClientError && e.kind === 'NOT_STARTED');
