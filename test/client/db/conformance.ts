@@ -20,7 +20,7 @@ import {
 import { ConsumeConcurrentlyStatus, LocalTransactionState, type MessageExt } from '../../../src/client/types.js';
 import { Gate, hookCommits, messageExt, transactionMessage, uniqueId, uniquePrefix, waitFor, type ConformanceTarget } from './support.js';
 
-const RACE_ISOLATIONS: readonly IsolationLevel[] = ['READ COMMITTED', 'REPEATABLE READ'];
+const RACE_ISOLATIONS: readonly IsolationLevel[] = ['READ COMMITTED', 'REPEATABLE READ', 'SERIALIZABLE'];
 
 interface Reported {
   error: unknown;
