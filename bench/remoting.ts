@@ -1,18 +1,22 @@
 /**
  * `remoting` section: 1 KiB acknowledged sends (sync flush) through a pipelining remoting client — the project's
- * own, as the SDK will use it: name server lookup, one TCP connection, SEND_MESSAGE_V2 with JSON headers as the
- * Java client sends them, and with ROCKETMQ binary headers — next to Apogee's gRPC front (plain grpc-js stubs),
- * RabbitMQ and NATS JetStream in the same run, and Apache RocketMQ through the same remoting client when
+ * own: name server lookup, one TCP connection, SEND_MESSAGE_V2 with JSON headers as the Java client sends them,
+ * and with ROCKETMQ binary headers — and through the SDK's Producer.send (the same protocol plus everything an
+ * application gets: routes, queue choice, unique ids, typed results), next to Apogee's gRPC front (plain grpc-js
+ * stubs), RabbitMQ and NATS JetStream in the same run, and Apache RocketMQ through the same clients when
  * APOGEE_BENCH_REFERENCE_NAMESRV names a running reference's name server.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Producer } from '../src/client/index.js';
 import { RemotingClient } from '../src/client/remoting-client.js';
+import { silentLogger } from '../src/util/logger.js';
 import { RequestCode, ResponseCode, SerializeType } from '../src/protocol/remoting/codes.js';
 import { encodeProperties } from '../src/protocol/remoting/message-codec.js';
 import { startChild } from './child.js';
+import { sendRun } from './grpc.js';
 import { fmt, markdownTable } from './latency.js';
 import { drive, grpcJsSender, jetstream, measurePeer, rabbitmq, type PeerRow, type PeerRun } from './peers.js';
 
@@ -58,6 +62,18 @@ export async function remotingSender(label: string, namesrv: string, topic: stri
   return { run: (k, s) => drive(label, k, s, send), close: () => client.close() };
 }
 
+/** The SDK's Producer.send (route, queue choice, unique id, result mapping included): what an application pays. */
+export async function sdkSender(label: string, namesrv: string, topic: string): Promise<{ run: PeerRun; close(): Promise<void> }> {
+  const producer = new Producer({ producerGroup: 'bench-sdk-producer', namesrvAddr: namesrv, sendMsgTimeoutMs: 10_000, logger: silentLogger() });
+  await producer.start();
+  await producer.fetchPublishMessageQueues(topic);
+  const send = async (): Promise<void> => {
+    const r = await producer.send({ topic, body: BODY, tags: 'bench' });
+    if (r.sendStatus !== 'SEND_OK') throw new Error(`SDK send: ${r.sendStatus}`);
+  };
+  return { run: (k, s) => drive(label, k, s, send), close: () => producer.shutdown() };
+}
+
 async function createTopic(adminUrl: string, name: string): Promise<void> {
   const res = await fetch(`${adminUrl}/api/topics`, {
     method: 'POST',
@@ -80,12 +96,24 @@ export async function remotingBench(seconds: number): Promise<string> {
     await createTopic(`http://${apogee.ready[3]}:${apogee.ready[4]}`, TOPIC);
     const rows: PeerRow[] = [];
     rows.push(...(await measurePeer('apogee remoting (JSON headers)', async () => ({ ...(await remotingSender('apogee remoting (JSON headers)', namesrv, TOPIC, SerializeType.JSON)), note: 'sync flush' }), seconds)));
+    rows.push(...(await measurePeer('apogee SDK Producer.send', async () => ({ ...(await sdkSender('apogee SDK Producer.send', namesrv, TOPIC)), note: 'sync flush' }), seconds)));
     rows.push(...(await measurePeer('apogee remoting (binary headers)', async () => ({ ...(await remotingSender('apogee remoting (binary headers)', namesrv, TOPIC, SerializeType.ROCKETMQ)), note: 'sync flush' }), seconds)));
+    for (const n of [1, 16, 256]) {
+      // The official gRPC Node client (rocketmq-client-nodejs) against the same broker: what its users get today.
+      try {
+        const r = await sendRun('apogee', grpc, TOPIC, 'normal', n, seconds);
+        rows.push({ peer: 'apogee gRPC (official Node client)', inFlight: n, perSec: r.perSec, p50: r.p50, p99: r.p99, note: 'sync flush' });
+      } catch (err) {
+        rows.push({ peer: 'apogee gRPC (official Node client)', inFlight: 0, perSec: 0, p50: 0, p99: 0, note: `failed: ${(err as Error).message}` });
+        break;
+      }
+    }
     rows.push(...(await measurePeer('apogee gRPC (grpc-js stubs)', async () => ({ ...(await grpcJsSender('apogee gRPC (grpc-js stubs)', grpc, TOPIC)), note: 'sync flush' }), seconds)));
     const reference = process.env.APOGEE_BENCH_REFERENCE_NAMESRV;
     if (reference) {
       const topic = process.env.APOGEE_BENCH_REFERENCE_TOPIC ?? 'TopicTest';
       rows.push(...(await measurePeer('Apache RocketMQ remoting (JSON headers)', async () => ({ ...(await remotingSender('Apache RocketMQ remoting (JSON headers)', reference, topic, SerializeType.JSON)), note: 'as the reference is configured' }), seconds)));
+      rows.push(...(await measurePeer('Apache RocketMQ, SDK Producer.send', async () => ({ ...(await sdkSender('Apache RocketMQ, SDK Producer.send', reference, topic)), note: 'as the reference is configured' }), seconds)));
     } else {
       rows.push({ peer: 'Apache RocketMQ remoting', inFlight: 0, perSec: 0, p50: 0, p99: 0, note: 'not measured: set APOGEE_BENCH_REFERENCE_NAMESRV=HOST:PORT (npm run reference -- start)' });
     }

@@ -109,6 +109,10 @@ export interface MessageExt {
   transactionId?: string;
   /** The producer group of a transactional message (PGROUP). */
   producerGroup?: string;
+  /** FIFO message group (__SHARDINGKEY) when the sender set one. */
+  messageGroup?: string;
+  /** Every property as stored, system ones included (UNIQ_KEY, TAGS, RETRY_TOPIC, DELAY…). */
+  systemProperties?: Readonly<Record<string, string>>;
 }
 
 export interface SendResult {
