@@ -86,9 +86,10 @@ export class GrpcAuth {
     return this.allow(a.user, of ? of(request) : [clusterResource(`RPC ${rpc}`)]);
   }
 
-  /** Telemetry Settings of an authenticated stream. */
-  checkSettings(user: AclUser, settings: Settings): Status | undefined {
-    return this.allow(user, settingsResources(settings));
+  /** A Settings command on a Telemetry stream: signature again (the user may have been changed since), then ACL. */
+  checkSettings(metadata: Metadata, settings: Settings): Status | undefined {
+    const a = this.authenticate(metadata);
+    return a.user ? this.allow(a.user, settingsResources(settings)) : a.status;
   }
 
   private allow(user: AclUser, resources: readonly Resource[]): Status | undefined {

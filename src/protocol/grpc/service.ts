@@ -16,7 +16,6 @@ import type { ServerUnaryCall } from '@grpc/grpc-js';
 
 /** The part of a grpc-js server call every kind shares (grpc-js does not export this type by name). */
 type ServerSurfaceCall = Omit<ServerUnaryCall<unknown, unknown>, 'request'>;
-import type { AclUser } from '../../auth/acl-store.js';
 import { Code, type Settings, type Status } from './generated/apache/rocketmq/v2/definition.js';
 import {
   AckMessageResponse,
@@ -258,9 +257,9 @@ export function messagingServiceImplementation(deps: ServiceDeps): UntypedServic
       observe(deps, 'Telemetry', Code.TOO_MANY_REQUESTS, started);
       return;
     }
-    let user: AclUser | undefined;
-    if (deps.auth) {
-      const a = deps.auth.authenticate(call.metadata);
+    const auth = deps.auth;
+    if (auth) {
+      const a = auth.authenticate(call.metadata);
       if (!a.user) {
         deps.rt.logger.debug({ rpc: 'Telemetry', reason: a.status.message }, 'gRPC call refused by auth');
         call.write({ status: a.status, command: undefined });
@@ -268,9 +267,7 @@ export function messagingServiceImplementation(deps: ServiceDeps): UntypedServic
         observe(deps, 'Telemetry', a.status.code, started);
         return;
       }
-      user = a.user;
     }
-    const auth = deps.auth;
     let finished = false;
     const stop = serveTelemetry(deps.rt, call, {
       onFinish: (code) => {
@@ -278,7 +275,7 @@ export function messagingServiceImplementation(deps: ServiceDeps): UntypedServic
         deps.telemetryStreams.delete(call);
         observe(deps, 'Telemetry', code, started);
       },
-      ...(auth && user ? { authorizeSettings: (settings: Settings) => auth.checkSettings(user, settings) } : {}),
+      ...(auth ? { authorizeSettings: (settings: Settings) => auth.checkSettings(call.metadata, settings) } : {}),
     });
     if (!finished) deps.telemetryStreams.set(call, stop);
   };
