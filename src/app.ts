@@ -13,7 +13,7 @@ import { AclStore } from './auth/acl-store.js';
 import { Authorizer } from './auth/authorizer.js';
 import { ConfigError, parseConfig, type ConfigProblem } from './config/load.js';
 import { GrpcAuth } from './protocol/grpc/auth.js';
-import { loadTls } from './tls.js';
+import { loadTls } from './auth/tls.js';
 import type { ApogeeConfig, ApogeeConfigInput } from './config/schema.js';
 import { startGrpcServer, type GrpcServerHandle } from './protocol/grpc/server.js';
 import { startRemotingBroker, type RemotingBrokerHandle } from './protocol/remoting/broker-server.js';

@@ -1,4 +1,4 @@
-/** The listeners' TLS material, read once at start from `tls.certPath` / `tls.keyPath` (PEM). */
+/** The listeners' TLS material (certificate and key, PEM), read once at start from `tls.certPath` / `tls.keyPath`. */
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContext } from 'node:tls';
 
