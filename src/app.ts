@@ -9,7 +9,11 @@ import { createBrokerMetrics, type BrokerMetrics } from './admin/metrics.js';
 import { startAdminServer, type AdminServerHandle } from './admin/server.js';
 import type { Endpoint, LifecycleState, StatusReport } from './admin/status.js';
 import { Broker } from './broker/broker.js';
-import { parseConfig } from './config/load.js';
+import { AclStore } from './auth/acl-store.js';
+import { Authorizer } from './auth/authorizer.js';
+import { ConfigError, parseConfig, type ConfigProblem } from './config/load.js';
+import { GrpcAuth } from './protocol/grpc/auth.js';
+import { loadTls } from './auth/tls.js';
 import type { ApogeeConfig, ApogeeConfigInput } from './config/schema.js';
 import { startGrpcServer, type GrpcServerHandle } from './protocol/grpc/server.js';
 import { startRemotingBroker, type RemotingBrokerHandle } from './protocol/remoting/broker-server.js';
@@ -65,7 +69,15 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   const dataDir = resolve(config.dataDir);
   const version = await apogeeVersion();
   const startedAt = clock.now();
-  logger.info({ config: { ...config, dataDir }, version }, 'effective config');
+  checkSecurityConfig(config);
+  // The admin token is a secret: never in a log line.
+  const shownAuth = { ...config.auth, adminToken: config.auth.adminToken === '' ? '' : '(set)' };
+  logger.info({ config: { ...config, auth: shownAuth, dataDir }, version }, 'effective config');
+  const tls = await loadTls(config.tls);
+  await mkdir(dataDir, { recursive: true });
+  const acl = await AclStore.open(dataDir);
+  const authorizer = config.auth.enabled ? new Authorizer(acl) : undefined;
+  if (authorizer && acl.size === 0) logger.warn('auth is on and no user exists yet: create one with `apogee user create` (admin token) or clients are all refused');
 
   let state: LifecycleState = 'starting';
   let store: MessageStore | undefined;
@@ -133,8 +145,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       metrics,
       // Room for a base64 body of the largest accepted size (admin test sends) plus the JSON around it.
       maxBodyBytes: Math.ceil((config.maxBodySize * 4) / 3) + 64 * 1024,
+      acl,
+      ...(config.auth.enabled ? { adminToken: config.auth.adminToken } : {}),
     });
-    await mkdir(dataDir, { recursive: true });
     store = await openMessageStore({
       dataDir,
       flushMode: config.flush,
@@ -171,6 +184,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       brokerName: config.brokerName,
       // Producers are told these limits in Settings; they must be the configured ones.
       settings: { maxBodyBytes: config.maxBodySize, maxDelayMs: config.maxDelayMs },
+      ...(authorizer ? { auth: new GrpcAuth(authorizer) } : {}),
+      ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     });
     if (config.remotingEnabled) {
       remoting = await startRemotingBroker({
@@ -181,6 +196,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
         brokerName: config.brokerName,
         clusterName: config.clusterName,
         maxBodyBytes: config.maxBodySize,
+        ...(authorizer ? { authorizer } : {}),
+        ...(tls ? { tlsContext: tls.context } : {}),
       });
     }
     if (config.namesrvEnabled) {
@@ -198,7 +215,14 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
             local.listTopics().map((t) => ({ name: t.name, readQueueNums: t.readQueueNums, writeQueueNums: t.writeQueueNums, perm: t.perm, topicSysFlag: 0, order: false })),
         });
       }
-      namesrv = await startNameServer({ host: config.host, port: config.namesrvPort, logger: logger.child({ component: 'namesrv' }), registry });
+      namesrv = await startNameServer({
+        host: config.host,
+        port: config.namesrvPort,
+        logger: logger.child({ component: 'namesrv' }),
+        registry,
+        ...(authorizer ? { authorizer } : {}),
+        ...(tls ? { tlsContext: tls.context } : {}),
+      });
     }
   } catch (err) {
     await close().catch(() => undefined);
@@ -228,4 +252,16 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     },
     close,
   };
+}
+
+/** Cross-key rules the schema cannot state per source: auth needs a token, TLS needs both files. */
+function checkSecurityConfig(config: ApogeeConfig): void {
+  const problems: ConfigProblem[] = [];
+  if (config.auth.enabled && config.auth.adminToken.length < 8) {
+    problems.push({ key: 'auth.adminToken', source: 'startBroker options', message: 'auth.enabled needs auth.adminToken (at least 8 characters) so the admin API and CLI can still be used' });
+  }
+  if ((config.tls.certPath === '') !== (config.tls.keyPath === '')) {
+    problems.push({ key: 'tls.certPath', source: 'startBroker options', message: 'tls.certPath and tls.keyPath go together: set both (TLS on) or neither' });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
 }

@@ -11,6 +11,9 @@ import { DEFAULT_MAX_ADMIN_BODY_BYTES, readJsonBody } from './body.js';
 import { errorResponse } from './http-errors.js';
 import type { BrokerMetrics } from './metrics.js';
 import { Router, type AdminResponse } from './router.js';
+import type { AclStore } from '../auth/acl-store.js';
+import { adminTokenCheck } from './auth-token.js';
+import { registerAuthRoutes } from './routes/auth.js';
 import { registerGroupRoutes } from './routes/groups.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerTopicRoutes } from './routes/topics.js';
@@ -34,6 +37,10 @@ export interface AdminServerOptions {
   metrics: BrokerMetrics;
   /** Largest accepted request body (default 64 KiB). */
   maxBodyBytes?: number;
+  /** When set (auth on), every path but /healthz needs `Authorization: Bearer <adminToken>`. */
+  adminToken?: string;
+  /** Users and ACL rules, managed under /api/users. */
+  acl?: AclStore;
 }
 
 export interface AdminServerHandle {
@@ -64,6 +71,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const { target, logger, metrics } = options;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_ADMIN_BODY_BYTES;
   const router = buildRouter(target, metrics);
+  if (options.acl) registerAuthRoutes(router, options.acl);
+  const checkToken = options.adminToken !== undefined ? adminTokenCheck(options.adminToken) : undefined;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => logger.error({ err }, 'admin response failed'));
@@ -75,6 +84,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     let headers: Record<string, string> = {};
     try {
       const url = new URL(req.url ?? '/', 'http://admin.invalid');
+      checkToken?.(req, url.pathname);
       const { handler, params } = router.match(method, url.pathname);
       response = await handler({ method, path: url.pathname, params, query: url.searchParams, remote: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? 0}`, body: () => readJsonBody(req, maxBody) });
     } catch (err) {

@@ -11,7 +11,11 @@ interface ErrorBody {
 export class AdminClient {
   readonly baseUrl: string;
 
-  constructor(baseUrl: string) {
+  /** `token`: the broker's `auth.adminToken`, sent as `Authorization: Bearer` (needed when auth is on). */
+  constructor(
+    baseUrl: string,
+    private readonly token?: string,
+  ) {
     let url: URL;
     try {
       url = new URL(baseUrl);
@@ -42,7 +46,10 @@ export class AdminClient {
     try {
       res = await fetch(this.baseUrl + path, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });

@@ -1,10 +1,12 @@
 /** The `apogee` command line: builds the commander program and runs it, mapping every failure to an exit code. */
 import { Command, CommanderError } from 'commander';
+import { registerAclCommands } from './commands/acl.js';
 import { registerGroupCommands } from './commands/group.js';
 import { registerMessageCommands } from './commands/message.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerTopicCommands } from './commands/topic.js';
 import { registerTxCommands } from './commands/tx.js';
+import { registerUserCommands } from './commands/user.js';
 import { CONFIG_DESCRIPTION, START_DESCRIPTION } from './descriptions.js';
 import { CliError, ExitCode } from './errors.js';
 import { cliVersion } from './version.js';
@@ -31,6 +33,8 @@ export async function buildProgram(env: Env, version: string, argv: readonly str
   registerMessageCommands(program, env);
   registerTxCommands(program, env);
   registerStatusCommand(program, env);
+  registerUserCommands(program, env);
+  registerAclCommands(program, env);
   if (needsConfig) (await import('./commands/config.js')).registerConfigCommands(program, env);
   else program.command('config').description(CONFIG_DESCRIPTION);
   return program;

@@ -58,6 +58,20 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('transactional messages: check-back timing'),
+  auth: z
+    .strictObject({
+      enabled: z.boolean().default(false).describe('require signed requests (access key / secret key, ACL) from clients and a token on the admin API'),
+      adminToken: z.string().default('').describe('token the admin HTTP API and the CLI must present when auth is on (Authorization: Bearer); required then'),
+    })
+    .prefault({})
+    .describe('authentication and ACL (users and rules live in <dataDir>/acl.json)'),
+  tls: z
+    .strictObject({
+      certPath: z.string().default('').describe('PEM certificate (chain); with keyPath set, gRPC, remoting and the name server speak TLS'),
+      keyPath: z.string().default('').describe('PEM private key of certPath'),
+    })
+    .prefault({})
+    .describe('TLS for the client-facing listeners'),
   autoCreateGroups: z.boolean().default(true).describe('create a consumer group on first use'),
   brokerName: z
     .string()

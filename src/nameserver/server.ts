@@ -3,7 +3,10 @@
  * for classic clients and mqadmin, broker registration for brokers that report themselves, and an in-memory
  * KV config (mqadmin's updateKvConfig). Uses the remoting codec; holds no broker logic.
  */
+import type { SecureContext } from 'node:tls';
 import { inflate } from 'node:zlib';
+import type { Authorizer } from '../auth/authorizer.js';
+import { NAMESRV_RESOURCES, remotingAuthCheck } from '../protocol/remoting/auth.js';
 import { promisify } from 'node:util';
 import { RequestCode, ResponseCode } from '../protocol/remoting/codes.js';
 import { responseTo, type RemotingCommand } from '../protocol/remoting/command.js';
@@ -20,6 +23,10 @@ export interface NameServerOptions {
   logger: Logger;
   registry?: RouteRegistry;
   maxFrameBytes?: number;
+  /** Signature checks (any authenticated user may look routes up; writes need a super user). */
+  authorizer?: Authorizer;
+  /** Serve TLS only. */
+  tlsContext?: SecureContext;
 }
 
 export interface NameServerHandle {
@@ -168,6 +175,10 @@ export async function startNameServer(options: NameServerOptions): Promise<NameS
     if (Object.keys(table).length === 0) return responseTo(req, ResponseCode.QUERY_NOT_FOUND, `No config item, Namespace: ${ns}`);
     return responseTo(req, ResponseCode.SUCCESS, undefined, {}, toJsonBody({ table }));
   });
-  const server = await startRemotingServer({ host: options.host, port: options.port, logger: options.logger, handlers: h, maxFrameBytes: options.maxFrameBytes ?? 16 * 1024 * 1024 });
+  const server = await startRemotingServer({ host: options.host, port: options.port, logger: options.logger, handlers: h,
+    maxFrameBytes: options.maxFrameBytes ?? 16 * 1024 * 1024,
+    ...(options.authorizer ? { authorize: remotingAuthCheck(options.authorizer, NAMESRV_RESOURCES) } : {}),
+    ...(options.tlsContext ? { tlsContext: options.tlsContext } : {}),
+  });
   return { port: server.port, registry, close: () => server.close() };
 }

@@ -50,6 +50,8 @@ describe('config', () => {
       defaultTopicQueueNums: 8,
       retention: { fileReservedHours: 72, diskMaxUsedRatio: 0.85, checkIntervalMs: 60_000 },
       transaction: { checkImmunityMs: 6000, maxCheckImmunityMs: 3_600_000, checkIntervalMs: 30_000, maxChecks: 15, scanIntervalMs: 1000, maxChecksPerScan: 1000 },
+      auth: { enabled: false, adminToken: '' },
+      tls: { certPath: '', keyPath: '' },
       autoCreateGroups: true,
       brokerName: 'apogee',
       logLevel: 'info',

@@ -6,8 +6,12 @@ import { stdout, type Out } from '../output.js';
 
 export interface ClientOptions {
   admin?: string;
+  token?: string;
   json?: boolean;
 }
+
+/** The env variable of the broker's `auth.adminToken` key: the CLI reads the same one the broker was given. */
+export const ENV_ADMIN_TOKEN = 'APOGEE_AUTH_ADMIN_TOKEN';
 
 /** Everything a client command's action needs. */
 export interface ClientContext {
@@ -19,12 +23,14 @@ export interface ClientContext {
 export function withClientOptions(cmd: Command): Command {
   return cmd
     .option('--admin <url>', `broker admin URL (env ${ENV_ADMIN_URL}, default ${DEFAULT_ADMIN_URL})`)
+    .option('--token <token>', `admin token when the broker runs with auth on (env ${ENV_ADMIN_TOKEN})`)
     .option('--json', 'print the JSON answer instead of a table');
 }
 
 export function clientContext(opts: ClientOptions, env: Readonly<Record<string, string | undefined>>): ClientContext {
   const url = opts.admin ?? env[ENV_ADMIN_URL] ?? DEFAULT_ADMIN_URL;
-  return { client: new AdminClient(url), json: opts.json === true, out: stdout };
+  const token = opts.token ?? env[ENV_ADMIN_TOKEN];
+  return { client: new AdminClient(url, token === '' ? undefined : token), json: opts.json === true, out: stdout };
 }
 
 /** A commander argument parser for integers in [min, max]. */

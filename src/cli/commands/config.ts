@@ -22,6 +22,8 @@ export function registerConfigCommands(program: Command, env: Env): void {
         if (err instanceof ConfigError) throw new CliError(err.message, ExitCode.USAGE);
         throw err;
       }
+      // The admin token is a secret: shown as set or not, never printed.
+      if (loaded.config.auth.adminToken !== '') loaded.config = { ...loaded.config, auth: { ...loaded.config.auth, adminToken: '(set)' } };
       if (opts.json) return stdout.write(json(loaded));
       const value = (path: readonly string[]): unknown => path.reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], loaded.config);
       stdout.write(table(['KEY', 'VALUE', 'FROM'], CONFIG_KEYS.map((k) => [k.key, JSON.stringify(value(k.path)), loaded.origins[k.key] ?? 'default'])));

@@ -11,6 +11,7 @@ import type { GrpcRuntime } from './context.js';
 import type { TelemetryCommand } from './generated/apache/rocketmq/v2/service.js';
 import { installDeadlineClamp } from './deadline-clamp.js';
 import { parseHostPort } from './handlers/endpoints.js';
+import type { GrpcAuth } from './auth.js';
 import { InFlightLimiter } from './limiter.js';
 import type { RpcMetricsSink } from './metrics.js';
 import { messagingServiceDefinition, messagingServiceImplementation, type ServiceDeps } from './service.js';
@@ -33,6 +34,10 @@ export interface GrpcServerOptions {
   brokerName?: string;
   /** "host:port" routes advertise; default: the address each client connected to. */
   advertisedEndpoint?: string;
+  /** Authentication and ACL on every RPC; absent = open (auth off). */
+  auth?: GrpcAuth;
+  /** Serve TLS with this PEM certificate (chain) and key instead of plaintext. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export interface GrpcServerHandle {
@@ -81,6 +86,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     metrics: options.metrics,
     telemetryStreams,
     maxTelemetryStreams: settings.maxInFlightGlobal,
+    auth: options.auth,
   };
 
   const server = new Server({
@@ -88,8 +94,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     'grpc.max_send_message_length': settings.maxFrameBytes,
   });
   server.addService(messagingServiceDefinition(), messagingServiceImplementation(deps));
+  const credentials = options.tls
+    ? ServerCredentials.createSsl(null, [{ cert_chain: options.tls.cert, private_key: options.tls.key }], false)
+    : ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (err, p) =>
+    server.bindAsync(`${options.host}:${options.port}`, credentials, (err, p) =>
       err ? reject(err) : resolve(p),
     );
   });

@@ -16,7 +16,7 @@ import type { ServerUnaryCall } from '@grpc/grpc-js';
 
 /** The part of a grpc-js server call every kind shares (grpc-js does not export this type by name). */
 type ServerSurfaceCall = Omit<ServerUnaryCall<unknown, unknown>, 'request'>;
-import { Code, type Status } from './generated/apache/rocketmq/v2/definition.js';
+import { Code, type Settings, type Status } from './generated/apache/rocketmq/v2/definition.js';
 import {
   AckMessageResponse,
   ChangeInvisibleDurationResponse,
@@ -41,6 +41,7 @@ import { codeName, status, statusFromError } from './codes.js';
 import { CLIENT_ID_HEADER, header, type CallContext, type GrpcRuntime } from './context.js';
 import { SERVER_STREAM_HANDLERS, UNARY_HANDLERS, serveTelemetry } from './handlers/index.js';
 import type { ServerStreamHandler, StreamWriter, UnaryHandler } from './handlers/types.js';
+import type { GrpcAuth } from './auth.js';
 import type { InFlightLimiter } from './limiter.js';
 import type { RpcMetricsSink } from './metrics.js';
 
@@ -97,6 +98,8 @@ export interface ServiceDeps {
   /** Open Telemetry streams, so close() can end them. */
   telemetryStreams: Map<ServerDuplexStream<TelemetryCommand, TelemetryCommand>, (reason: string) => void>;
   maxTelemetryStreams: number;
+  /** Authentication and ACL; undefined when auth is off (then no per-call cost). */
+  auth?: GrpcAuth | undefined;
 }
 
 const NEVER_ABORTED = new AbortController().signal;
@@ -134,6 +137,14 @@ function wrapUnary<Req, Res>(deps: ServiceDeps, h: UnaryHandler<Req, Res>): hand
     if (clientId === '') {
       reply(h.failure(status(Code.CLIENT_ID_REQUIRED, `${CLIENT_ID_HEADER} header is required`)), Code.CLIENT_ID_REQUIRED);
       return;
+    }
+    if (deps.auth) {
+      const refused = deps.auth.check(h.rpc, call.metadata, call.request);
+      if (refused) {
+        rt.logger.debug({ rpc: h.rpc, clientId, code: refused.code, reason: refused.message }, 'gRPC call refused by auth');
+        reply(h.failure(refused), refused.code);
+        return;
+      }
     }
     const refused = limiter.tryAcquire(clientId);
     if (refused !== undefined) {
@@ -201,6 +212,13 @@ function wrapServerStream<Req, Res>(deps: ServiceDeps, h: ServerStreamHandler<Re
     };
     const clientId = header(call.metadata, CLIENT_ID_HEADER);
     if (clientId === '') return failOnly(status(Code.CLIENT_ID_REQUIRED, `${CLIENT_ID_HEADER} header is required`));
+    if (deps.auth) {
+      const refused = deps.auth.check(h.rpc, call.metadata, call.request);
+      if (refused) {
+        rt.logger.debug({ rpc: h.rpc, clientId, code: refused.code, reason: refused.message }, 'gRPC call refused by auth');
+        return failOnly(refused);
+      }
+    }
     const refused = limiter.tryAcquire(clientId);
     if (refused !== undefined) return failOnly(status(Code.TOO_MANY_REQUESTS, refused));
     rt.clients.touch(clientId);
@@ -239,6 +257,17 @@ export function messagingServiceImplementation(deps: ServiceDeps): UntypedServic
       observe(deps, 'Telemetry', Code.TOO_MANY_REQUESTS, started);
       return;
     }
+    const auth = deps.auth;
+    if (auth) {
+      const a = auth.authenticate(call.metadata);
+      if (!a.user) {
+        deps.rt.logger.debug({ rpc: 'Telemetry', reason: a.status.message }, 'gRPC call refused by auth');
+        call.write({ status: a.status, command: undefined });
+        call.end();
+        observe(deps, 'Telemetry', a.status.code, started);
+        return;
+      }
+    }
     let finished = false;
     const stop = serveTelemetry(deps.rt, call, {
       onFinish: (code) => {
@@ -246,6 +275,7 @@ export function messagingServiceImplementation(deps: ServiceDeps): UntypedServic
         deps.telemetryStreams.delete(call);
         observe(deps, 'Telemetry', code, started);
       },
+      ...(auth ? { authorizeSettings: (settings: Settings) => auth.checkSettings(call.metadata, settings) } : {}),
     });
     if (!finished) deps.telemetryStreams.set(call, stop);
   };

@@ -2,9 +2,12 @@
  * The broker's remoting front (port 10911 by default): the handler table of every request code Apogee serves,
  * the classic clients' group membership, long-polling pulls and the check-back channel to remoting producers.
  */
+import type { SecureContext } from 'node:tls';
+import type { Authorizer } from '../../auth/authorizer.js';
 import type { Broker } from '../../broker/broker.js';
 import { GroupMembership } from '../../broker/clients/group-membership.js';
 import type { Logger } from '../../util/logger.js';
+import { BROKER_RESOURCES, remotingAuthCheck } from './auth.js';
 import { RequestCode } from './codes.js';
 import type { RemotingConnection } from './connection.js';
 import * as admin from './handlers/admin.js';
@@ -34,6 +37,10 @@ export interface RemotingBrokerOptions {
   /** Unread response bytes per connection before the broker stops reading from it. */
   maxWriteBufferBytes?: number;
   maxHeldPulls?: number;
+  /** Signature and ACL checks on every request (auth on). */
+  authorizer?: Authorizer;
+  /** Serve TLS only. */
+  tlsContext?: SecureContext;
 }
 
 export interface RemotingConnectionInfo {
@@ -121,6 +128,8 @@ export async function startRemotingBroker(options: RemotingBrokerOptions): Promi
     logger: options.logger,
     handlers: h,
     maxFrameBytes: options.maxBodyBytes + 1024 * 1024, // the largest body plus room for header and batch framing
+    ...(options.authorizer ? { authorize: remotingAuthCheck(options.authorizer, BROKER_RESOURCES) } : {}),
+    ...(options.tlsContext ? { tlsContext: options.tlsContext } : {}),
     ...(options.maxPendingRequestsPerConnection !== undefined ? { maxPendingRequestsPerConnection: options.maxPendingRequestsPerConnection } : {}),
     ...(options.maxWriteBufferBytes !== undefined ? { maxWriteBufferBytes: options.maxWriteBufferBytes } : {}),
     onConnection: (conn) =>

@@ -4,10 +4,12 @@
  * the code; a handler's `RemotingRequestError` or `BrokerError` becomes a response code and remark; anything
  * else is SYSTEM_ERROR and a log line, and the connection keeps serving.
  */
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from '../../util/logger.js';
 import { isBrokerError } from '../../broker/errors.js';
 import { requestCodeName, ResponseCode } from './codes.js';
+import type { RemotingAuthCheck } from './auth.js';
 import { responseTo, type RemotingCommand } from './command.js';
 import { RemotingConnection } from './connection.js';
 import { responseCodeOf } from './errors.js';
@@ -27,7 +29,14 @@ export interface RemotingServerOptions {
   /** Open connections at most; more are closed at accept. */
   maxConnections?: number;
   onConnection?: (connection: RemotingConnection) => void;
+  /** Signature and ACL check before every request (auth on); absent = no check at all. */
+  authorize?: RemotingAuthCheck;
+  /** Every connection speaks TLS with this context (no plaintext accepted). */
+  tlsContext?: SecureContext;
 }
+
+/** A TLS handshake not done by then closes the connection (a client that connects and says nothing). */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export interface RemotingServerHandle {
   readonly port: number;
@@ -39,6 +48,13 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
   const { logger, handlers } = options;
   const connections = new Set<RemotingConnection>();
   const dispatch = async (request: RemotingCommand, connection: RemotingConnection): Promise<RemotingCommand | undefined> => {
+    if (options.authorize) {
+      const refused = options.authorize(request);
+      if (refused) {
+        logger.debug({ code: request.code, remote: connection.remoteAddress, reason: refused.remark }, 'remoting request refused by auth');
+        return refused;
+      }
+    }
     const handler = handlers.get(request.code);
     if (!handler) {
       logger.debug({ code: request.code, remote: connection.remoteAddress }, 'unsupported remoting request');
@@ -53,7 +69,17 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
       return responseTo(request, ResponseCode.SYSTEM_ERROR, `internal error: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
-  const server: Server = createServer({ noDelay: true }, (socket) => {
+  const server: Server = createServer({ noDelay: true }, (raw) => {
+    if (!options.tlsContext) return accept(raw);
+    const socket = new TLSSocket(raw, { isServer: true, secureContext: options.tlsContext });
+    const timer = setTimeout(() => socket.destroy(), TLS_HANDSHAKE_TIMEOUT_MS);
+    timer.unref();
+    socket.once('secure', () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
+    socket.on('error', (err) => logger.debug({ err: err.message, remote: raw.remoteAddress }, 'remoting TLS error'));
+    accept(socket);
+  });
+  const accept = (socket: Socket): void => {
     if (options.maxConnections !== undefined && connections.size >= options.maxConnections) {
       logger.warn({ remote: socket.remoteAddress, limit: options.maxConnections }, 'too many remoting connections; refusing one');
       socket.destroy();
@@ -69,7 +95,7 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
     connections.add(c);
     c.onClosed(() => connections.delete(c));
     options.onConnection?.(c);
-  });
+  };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host: options.host, port: options.port }, () => {

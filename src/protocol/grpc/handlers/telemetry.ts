@@ -25,6 +25,8 @@ export type TelemetryCall = ServerDuplexStream<TelemetryCommand, TelemetryComman
 export interface TelemetryHooks {
   /** Called once when the stream is over, with the last status it carried. */
   onFinish(code: Code): void;
+  /** ACL check of a Settings command (auth on): a status refuses it, the stream stays open. */
+  authorizeSettings?(settings: Settings): Status | undefined;
 }
 
 /** Serves one Telemetry stream; returns a function that ends it from the server side. */
@@ -87,6 +89,12 @@ export function serveTelemetry(rt: GrpcRuntime, call: TelemetryCall, hooks: Tele
   };
 
   const onSettings = (settings: Settings): void => {
+    const refused = hooks.authorizeSettings?.(settings);
+    if (refused) {
+      rt.logger.debug({ clientId, reason: refused.message }, 'telemetry settings refused by auth');
+      sendStatus(refused);
+      return;
+    }
     const { answer, declaration } = answerSettings(rt, settings, peer);
     rt.clients.declare(clientId, declaration);
     if (!rt.clients.hasChannel(clientId, channel)) detach = rt.clients.attachChannel(clientId, channel);
