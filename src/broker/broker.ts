@@ -322,12 +322,13 @@ export class Broker implements BrokerApi {
     const record = toAppendInput(input, queueId, messageId, this.storeHost, now);
     if (input.messageType === 'DELAY') {
       const r = await this.timers.schedule(record, input.deliveryTimestamp ?? now);
-      return { messageId, topic: topic.name, queueId, queueOffset: -1, commitLogOffset: r.commitLogOffset, transactionId: messageId, recallHandle: r.recallHandle };
+      // As RocketMQ: the offset reported is the one in the queue that holds the message until it is due.
+      return { messageId, topic: topic.name, queueId, queueOffset: r.queueOffset, commitLogOffset: r.commitLogOffset, transactionId: messageId, recallHandle: r.recallHandle };
     }
     if (input.messageType === 'TRANSACTION') {
       // RocketMQ 5 clients expect the transaction id to equal the message id; one message per transaction.
-      const halfOffset = await this.transactions.prepare(record, messageId, input.producerGroup ?? topic.name, input.transactionCheckImmunityMs);
-      return { messageId, topic: topic.name, queueId, queueOffset: -1, commitLogOffset: halfOffset, transactionId: messageId };
+      const half = await this.transactions.prepare(record, messageId, input.producerGroup ?? topic.name, input.transactionCheckImmunityMs);
+      return { messageId, topic: topic.name, queueId, queueOffset: half.queueOffset, commitLogOffset: half.commitLogOffset, transactionId: messageId };
     }
     const r = await this.store.append(record);
     return {

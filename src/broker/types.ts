@@ -156,6 +156,7 @@ export interface SendResult {
   messageId: string;
   topic: string;
   queueId: number;
+  /** Offset in the queue that holds the message now (as RocketMQ reports): the half queue for a transactional message, the timer queue for a delayed one. */
   queueOffset: number;
   commitLogOffset: number;
   /** Set for every send (RocketMQ fills it with the message id for non-transactional sends). */

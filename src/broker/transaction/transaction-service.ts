@@ -13,7 +13,7 @@
  * rolled-back message through.
  */
 import { join } from 'node:path';
-import type { AppendInput, MessageStore, StoredMessage } from '../../store/types.js';
+import type { AppendInput, AppendResult, MessageStore, StoredMessage } from '../../store/types.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { BrokerError, BrokerErrorCode } from '../errors.js';
@@ -226,7 +226,8 @@ export class TransactionService {
    * Stores a half message for `record` (addressed to its real topic/queue). `immunityMs` is the producer's
    * orphaned-transaction recovery duration, if it sent one.
    */
-  async prepare(record: AppendInput, transactionId: string, producerGroup: string, immunityMs: number | undefined): Promise<number> {
+  /** Stores the half message; resolves with where it went (the half topic's queue offset is what send reports). */
+  async prepare(record: AppendInput, transactionId: string, producerGroup: string, immunityMs: number | undefined): Promise<AppendResult> {
     const props: Record<string, string> = {
       ...record.properties,
       [Prop.REAL_TOPIC]: record.topic,
@@ -249,7 +250,7 @@ export class TransactionService {
       const half: StoredMessage = { ...record, topic: HALF_TOPIC, queueId: 0, properties: props, ...r, tagsCode: 0 };
       this.pending.set(transactionId, this.pendingFrom(half, transactionId));
       this.dirty = true;
-      return r.commitLogOffset;
+      return r;
     } finally {
       this.prepareBounds.delete(bound);
     }
