@@ -71,7 +71,7 @@ describe('sdk: TransactionProducer', () => {
     assert.match(r.transactionId, /\S/);
     assert.match(r.msgId, /^[0-9A-F]{32}$/);
     assert.equal(r.queue.topic, topic);
-    // The half queue's offset (RocketMQ's tranStateTableOffset); Apogee answers -1 for half messages.
+    // The half queue's offset (RocketMQ's tranStateTableOffset), on Apogee as on RocketMQ.
     assert.ok(Number.isInteger(r.queueOffset) && r.queueOffset >= 0, `queueOffset ${r.queueOffset}: the half queue offset, as RocketMQ answers`);
     assert.equal(executed.length, 1);
     assert.equal(executed[0]?.transactionId, r.transactionId);
