@@ -116,7 +116,8 @@ export function registerMessageCommands(program: Command, env: Env): void {
       ...(props ? { properties: props } : {}),
     });
     const r = res.result;
-    const where = r.queueOffset >= 0 ? `queue ${r.queueId} offset ${r.queueOffset}` : 'scheduled';
+    // A delayed message waits in the timer queue; its recall handle says so (its queue offset is the timer queue's).
+    const where = r.recallHandle ? 'scheduled' : `queue ${r.queueId} offset ${r.queueOffset}`;
     ctx.out.write(ctx.json ? json(res) : `sent message ${r.messageId} to topic ${r.topic} (${where})\n`);
   });
 
