@@ -27,6 +27,7 @@ export function chromiumPath(): string {
 }
 
 export interface ConsoleBroker {
+  /** Replaceable: a test that restarts the broker puts the new one here so close() stops it. */
   broker: RunningBroker;
   /** http://127.0.0.1:<admin port> */
   url: string;
@@ -48,15 +49,16 @@ export async function startConsoleBroker(options: { transaction?: { checkImmunit
     logger: silentLogger(),
     ...(options.transaction ? { transaction: options.transaction } : {}),
   });
-  return {
+  const handle: ConsoleBroker = {
     broker,
     url: `http://127.0.0.1:${broker.httpEndpoint.port}`,
     grpc: `127.0.0.1:${broker.grpcEndpoint.port}`,
     async close() {
-      await broker.close();
+      await handle.broker.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return handle;
 }
 
 export interface ConsoleBrowser {
