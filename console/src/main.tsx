@@ -90,4 +90,6 @@ function App(): JSX.Element {
   );
 }
 
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+root.textContent = ''; // the static "Loading…" placeholder; Preact would otherwise render next to it
+render(<App />, root);

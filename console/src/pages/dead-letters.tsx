@@ -69,7 +69,7 @@ export function DeadLetterList(props: { group: string }): JSX.Element {
         empty={p ? 'No dead-lettered messages.' : 'Loading…'}
         extra={(m) => (
           <button type="button" onClick={() => void resend(m)}>
-            Resend to {m.properties.DLQ_ORIGIN_TOPIC ?? 'original topic'}
+            Resend
           </button>
         )}
       />
