@@ -103,7 +103,7 @@ describe('web console files on the admin port', () => {
   });
 
   it('never leaves the console directory', async () => {
-    assert.equal((await raw(server.port, '/assets/%2e%2e/%2e%2e/secret.txt')).status, 400);
+    assert.equal((await raw(server.port, '/assets/..%2f..%2fsecret.txt')).status, 400, 'an encoded slash cannot smuggle a .. segment');
     for (const path of ['/assets/../../secret.txt', '/assets/%2e%2e/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/../secret.txt', '/assets/%5c..%5c..%5csecret.txt', '/assets/x%00.js', '/assets/%zz']) {
       const res = await raw(server.port, path);
       // Plain `..` segments are resolved by URL parsing first (the page then gets index.html); encoded ones are refused.
