@@ -109,9 +109,44 @@ describe('web console operations', () => {
     await shutdownClients();
   });
 
+  it('lists a given-up half message and resends it after a confirmation; the consumer receives it', async () => {
+    // A broker of its own that gives up after one unanswered check-back, quickly.
+    const quick = await startConsoleBroker({ transaction: { checkImmunityMs: 100, checkIntervalMs: 100, maxChecks: 1, scanIntervalMs: 50 } });
+    try {
+      const topic = 'ConsoleTxRefunds';
+      await adminJson(quick.url, 'POST', '/api/topics', { name: topic, messageType: 'TRANSACTION', queueNums: 1 });
+      const producer = await startTxProducer(quick.grpc, topic, () => 0);
+      clients.push(producer);
+      const consumer = await startConsumer(quick.grpc, 'ConsoleTxAccounting', topic);
+      clients.push(consumer);
+      const receipt = await producer.send({ topic, body: Buffer.from('{"refund":5}') }, producer.beginTransaction());
+      await waitFor(async () => {
+        const r = await adminJson<{ transactions: Array<{ transactionId: string; state: string }> }>(quick.url, 'GET', '/api/transactions/given-up');
+        return r.transactions.some((t) => t.transactionId === receipt.transactionId && t.state === 'given-up');
+      }, 'the half message given up', 20_000);
+
+      const { page } = ui;
+      await page.goto(quick.url + '/transactions');
+      const row = page.getByTestId('given-up-tx').locator('tbody tr').filter({ hasText: receipt.transactionId });
+      await row.waitFor();
+      await ui.screenshot('transactions-given-up');
+      await row.getByRole('button', { name: 'Resend' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+      await page.getByRole('status').getByText(`Transaction ${receipt.transactionId}: committed.`).waitFor();
+      await row.getByText('ended').waitFor();
+      const got = await receiveUntil(consumer, 1, 15_000);
+      assert.equal(got.length, 1);
+      assert.equal(got[0]!.body.toString(), '{"refund":5}');
+      ui.assertNoErrors();
+      await shutdownClients();
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('says when the broker is gone and recovers by itself when it is back', async () => {
     const { page } = ui;
-    await page.getByRole('link', { name: 'Overview', exact: true }).click();
+    await page.goto(b.url + '/');
     await page.getByTestId('health').getByText('serving').waitFor();
     const port = b.broker.httpEndpoint.port;
     const dataDir = b.broker.dataDir;

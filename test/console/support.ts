@@ -36,7 +36,7 @@ export interface ConsoleBroker {
   close(): Promise<void>;
 }
 
-export async function startConsoleBroker(options: { transaction?: { checkImmunityMs?: number; checkIntervalMs?: number; maxChecks?: number } } = {}): Promise<ConsoleBroker> {
+export async function startConsoleBroker(options: { transaction?: { checkImmunityMs?: number; checkIntervalMs?: number; maxChecks?: number; scanIntervalMs?: number } } = {}): Promise<ConsoleBroker> {
   const dataDir = await mkdtemp(join(tmpdir(), 'apogee-console-'));
   const broker = await startBroker({
     dataDir,
