@@ -153,6 +153,7 @@ describe('web console operations', () => {
     await b.broker.close();
     await page.getByTestId('broker-down').waitFor();
     await page.getByTestId('connection').getByText('broker unreachable').waitFor();
+    await page.getByTestId('health').getByText('no answer').waitFor();
     await ui.screenshot('broker-down');
 
     // Same data directory and admin port: the page's polling finds it again.

@@ -36,7 +36,8 @@ export function Overview(): JSX.Element {
       <ErrorBanner error={status.error ?? history.error} />
       {s ? (
         <div class="cards" data-testid="overview-cards">
-          <Card label="Health" value={<span class={s.state === 'serving' ? 'conn up' : 'conn down'}>{s.state}</span>} testId="health" />
+          {/* Stale figures stay on screen while the broker is away, but the health says so. */}
+          <Card label="Health" value={<span class={s.state === 'serving' && !status.error ? 'conn up' : 'conn down'}>{status.error ? 'no answer' : s.state}</span>} testId="health" />
           <Card label="Broker" value={s.brokerName} />
           <Card label="Version" value={s.version} testId="version" />
           <Card label="Uptime" value={duration(s.uptimeMs)} />
