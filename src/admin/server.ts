@@ -8,12 +8,15 @@ import type { BrokerApi } from '../broker/api.js';
 import { BrokerError, BrokerErrorCode } from '../broker/errors.js';
 import type { Logger } from '../util/logger.js';
 import { DEFAULT_MAX_ADMIN_BODY_BYTES, readJsonBody } from './body.js';
+import { ConsoleFiles, isApiPath } from './console-static.js';
+import { RateHistory } from './history.js';
 import { errorResponse } from './http-errors.js';
 import type { BrokerMetrics } from './metrics.js';
 import { Router, type AdminResponse } from './router.js';
 import type { AclStore } from '../auth/acl-store.js';
 import { adminTokenCheck } from './auth-token.js';
 import { registerAuthRoutes } from './routes/auth.js';
+import { registerConsoleRoutes, type ClientSummary } from './routes/console.js';
 import { registerGroupRoutes } from './routes/groups.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerTopicRoutes } from './routes/topics.js';
@@ -26,6 +29,8 @@ export interface AdminTarget {
   /** The broker once open (undefined while starting). */
   broker(): BrokerApi | undefined;
   status(): StatusReport;
+  /** Live clients by protocol and group, for the console; absent = not reported (the console says so). */
+  clients?(): ClientSummary[];
 }
 
 export interface AdminServerOptions {
@@ -41,6 +46,13 @@ export interface AdminServerOptions {
   adminToken?: string;
   /** Users and ACL rules, managed under /api/users. */
   acl?: AclStore;
+  /** The broker's transaction check interval, for the console's "next check" (default: the broker default). */
+  transactionCheckIntervalMs?: number;
+  /** Rate history sampling (console charts): interval and number of points kept. */
+  historyIntervalMs?: number;
+  historyCapacity?: number;
+  /** Where the built console lives (default build/console next to this module). */
+  consoleDir?: string;
 }
 
 export interface AdminServerHandle {
@@ -70,9 +82,11 @@ function drain(req: IncomingMessage, limitMs: number): Promise<void> {
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServerHandle> {
   const { target, logger, metrics } = options;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_ADMIN_BODY_BYTES;
-  const router = buildRouter(target, metrics);
+  const history = new RateHistory(metrics.registry, options.historyIntervalMs, options.historyCapacity);
+  const router = buildRouter(target, metrics, history, options.transactionCheckIntervalMs);
   if (options.acl) registerAuthRoutes(router, options.acl);
   const checkToken = options.adminToken !== undefined ? adminTokenCheck(options.adminToken) : undefined;
+  const consoleFiles = new ConsoleFiles(options.consoleDir);
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => logger.error({ err }, 'admin response failed'));
@@ -84,6 +98,13 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     let headers: Record<string, string> = {};
     try {
       const url = new URL(req.url ?? '/', 'http://admin.invalid');
+      // The console's files hold no data: they load without the token; its API calls carry it.
+      if (!isApiPath(url.pathname) && (method === 'GET' || method === 'HEAD')) {
+        const file = await consoleFiles.get(url.pathname, req.headers['if-none-match']);
+        res.writeHead(file.status, file.headers);
+        res.end(method === 'HEAD' ? undefined : file.body);
+        return;
+      }
       checkToken?.(req, url.pathname);
       const { handler, params } = router.match(method, url.pathname);
       response = await handler({ method, path: url.pathname, params, query: url.searchParams, remote: `${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? 0}`, body: () => readJsonBody(req, maxBody) });
@@ -109,11 +130,13 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       resolve((server.address() as AddressInfo).port);
     });
   });
+  history.start();
 
   let closing: Promise<void> | undefined;
   return {
     port,
     close(): Promise<void> {
+      history.stop();
       closing ??= new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
         force.unref();
@@ -128,7 +151,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   };
 }
 
-function buildRouter(target: AdminTarget, metrics: BrokerMetrics): Router {
+function buildRouter(target: AdminTarget, metrics: BrokerMetrics, history: RateHistory, checkIntervalMs: number | undefined): Router {
   const router = new Router();
   const ctx = {
     broker(): BrokerApi {
@@ -150,7 +173,8 @@ function buildRouter(target: AdminTarget, metrics: BrokerMetrics): Router {
   registerTopicRoutes(router, ctx);
   registerGroupRoutes(router, ctx);
   registerMessageRoutes(router, ctx);
-  registerTransactionRoutes(router, ctx);
+  registerTransactionRoutes(router, ctx, checkIntervalMs);
+  registerConsoleRoutes(router, ctx, { history, ...(target.clients ? { clients: () => target.clients!() } : {}) });
   return router;
 }
 
