@@ -6,6 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createBrokerMetrics, type BrokerMetrics } from './admin/metrics.js';
+import { clientSummaries } from './admin/client-summaries.js';
 import { startAdminServer, type AdminServerHandle } from './admin/server.js';
 import type { Endpoint, LifecycleState, StatusReport } from './admin/status.js';
 import { Broker } from './broker/broker.js';
@@ -141,7 +142,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       host: config.host,
       port: config.httpPort,
       logger: logger.child({ component: 'admin' }),
-      target: { state: () => state, broker: () => broker, status },
+      target: { state: () => state, broker: () => broker, status, clients: () => clientSummaries(grpc?.clients, remoting?.membership) },
+      transactionCheckIntervalMs: config.transaction.checkIntervalMs,
       metrics,
       // Room for a base64 body of the largest accepted size (admin test sends) plus the JSON around it.
       maxBodyBytes: Math.ceil((config.maxBodySize * 4) / 3) + 64 * 1024,

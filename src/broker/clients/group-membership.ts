@@ -150,6 +150,14 @@ export class GroupMembership<C> {
     return [...this.consumers.keys()];
   }
 
+  /** Every live membership (one per client and group it declared), for operators' views. */
+  members(): Array<{ role: 'producer' | 'consumer'; group: string; member: Member<C> }> {
+    const out: Array<{ role: 'producer' | 'consumer'; group: string; member: Member<C> }> = [];
+    for (const [group, m] of this.producers) for (const member of m.values()) out.push({ role: 'producer', group, member });
+    for (const [group, m] of this.consumers) for (const member of m.values()) out.push({ role: 'consumer', group, member });
+    return out;
+  }
+
   private removeFrom<M extends Member<C>>(table: Map<string, Map<string, M>>, group: string, clientId: string): boolean {
     const m = table.get(group);
     if (!m || !m.delete(clientId)) return false;
