@@ -76,7 +76,12 @@ export function onAuth(l: AuthListener): () => void {
 
 /** Stores the token for this tab; the pages then reload their data with it. */
 export function signIn(token: string): void {
-  window.sessionStorage.setItem(TOKEN_KEY, token);
+  try {
+    window.sessionStorage.setItem(TOKEN_KEY, token);
+  } catch {
+    setAuth({ signedIn: false, refusal: 'This browser does not let the page keep the token for the tab (sessionStorage is disabled).' });
+    return;
+  }
   setAuth({ signedIn: true, refusal: undefined });
 }
 
