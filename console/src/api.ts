@@ -35,17 +35,73 @@ export function isBrokerUp(): boolean {
 }
 
 /**
- * Hook for admin authentication (not in the broker yet): headers added to every API request. When the broker
- * answers 401 the page shows the message; a token prompt can plug in here.
+ * Admin authentication: with auth on, the broker wants `Authorization: Bearer <auth.adminToken>` on every API call.
+ * The token is kept in sessionStorage, so it dies with the tab and never goes into a URL or a log line.
  */
-export const authHeaders: Record<string, string> = {};
+const TOKEN_KEY = 'apogee.adminToken';
+
+export interface AuthState {
+  /** A token is stored and sent with every request. */
+  signedIn: boolean;
+  /** The broker refused a request (401 UNAUTHORIZED): the token form is shown with this message. */
+  refusal: string | undefined;
+}
+
+type AuthListener = (s: AuthState) => void;
+const authListeners = new Set<AuthListener>();
+
+function storedToken(): string | undefined {
+  try {
+    return window.sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+  } catch {
+    return undefined; // storage disabled: the token form keeps showing, nothing else breaks
+  }
+}
+
+let auth: AuthState = { signedIn: storedToken() !== undefined, refusal: undefined };
+
+function setAuth(next: AuthState): void {
+  auth = next;
+  for (const l of authListeners) l(next);
+}
+
+export function authState(): AuthState {
+  return auth;
+}
+
+export function onAuth(l: AuthListener): () => void {
+  authListeners.add(l);
+  return () => authListeners.delete(l);
+}
+
+/** Stores the token for this tab; the pages then reload their data with it. */
+export function signIn(token: string): void {
+  try {
+    window.sessionStorage.setItem(TOKEN_KEY, token);
+  } catch {
+    setAuth({ signedIn: false, refusal: 'This browser does not let the page keep the token for the tab (sessionStorage is disabled).' });
+    return;
+  }
+  setAuth({ signedIn: true, refusal: undefined });
+}
+
+/** Forgets the token; the form comes back. */
+export function signOut(): void {
+  window.sessionStorage.removeItem(TOKEN_KEY);
+  setAuth({ signedIn: false, refusal: 'Signed out. Enter the admin token to use the console.' });
+}
+
+function authHeaders(token: string | undefined): Record<string, string> {
+  return token !== undefined ? { authorization: `Bearer ${token}` } : {};
+}
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const token = storedToken();
   let res: Response;
   try {
     res = await fetch(path, {
       method,
-      headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...authHeaders },
+      headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...authHeaders(token) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
   } catch {
@@ -62,6 +118,11 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   }
   if (!res.ok) {
     const err = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+    // A refused token is dropped so it is not sent again; an answer to a request sent with an older token is ignored.
+    if (res.status === 401 && err?.code === 'UNAUTHORIZED' && storedToken() === token) {
+      if (token !== undefined) window.sessionStorage.removeItem(TOKEN_KEY);
+      setAuth({ signedIn: false, refusal: `The broker refused the request: ${err.message ?? 'admin token required'} (UNAUTHORIZED).` });
+    }
     if (res.status === 503) throw new ApiError(`The broker is not serving yet (${err?.message ?? 'starting or stopping'}).`, 503, err?.code ?? 'UNAVAILABLE');
     throw new ApiError(err?.message ? `${err.message} (${err.code ?? res.status})` : `HTTP ${res.status} ${res.statusText}`, res.status, err?.code ?? String(res.status));
   }

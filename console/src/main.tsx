@@ -1,7 +1,7 @@
 /** The console shell: header with navigation and the broker's reachability, and the page for the current URL. */
 import { render, type JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, isBrokerUp, onConnection } from './api.js';
+import { api, authState, isBrokerUp, onAuth, onConnection, signOut, type AuthState } from './api.js';
 import { Link } from './components.js';
 import { DeadLetterGroups, DeadLetterList } from './pages/dead-letters.js';
 import { GroupDetail, GroupList } from './pages/groups.js';
@@ -10,6 +10,7 @@ import { Overview } from './pages/overview.js';
 import { TopicDetail, TopicList } from './pages/topics.js';
 import { Transactions } from './pages/transactions.js';
 import { useLocation } from './router.js';
+import { TokenForm } from './sign-in.js';
 
 const NAV: Array<[string, string]> = [
   ['/', 'Overview'],
@@ -59,9 +60,16 @@ function useBrokerUp(): boolean {
   return up;
 }
 
+function useAuth(): AuthState {
+  const [state, setState] = useState(authState());
+  useEffect(() => onAuth(setState), []);
+  return state;
+}
+
 function App(): JSX.Element {
   const { path, query } = useLocation();
   const up = useBrokerUp();
+  const auth = useAuth();
   const active = (href: string): boolean => (href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`));
   return (
     <>
@@ -77,6 +85,11 @@ function App(): JSX.Element {
         <span class={`conn ${up ? 'up' : 'down'}`} data-testid="connection">
           {up ? '● connected' : '● broker unreachable'}
         </span>
+        {auth.signedIn ? (
+          <button type="button" class="sign-out" onClick={signOut}>
+            Sign out
+          </button>
+        ) : null}
       </header>
       <main>
         {up ? null : (
@@ -84,7 +97,8 @@ function App(): JSX.Element {
             The broker does not answer. The page keeps retrying and recovers by itself when it is back.
           </div>
         )}
-        {page(path, query)}
+        {/* While the token is missing or refused the page is not mounted: it would only poll into more 401s. */}
+        {auth.refusal !== undefined ? <TokenForm refusal={auth.refusal} /> : page(path, query)}
       </main>
     </>
   );

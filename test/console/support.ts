@@ -42,7 +42,9 @@ export interface ConsoleBroker {
   close(): Promise<void>;
 }
 
-export async function startConsoleBroker(options: { transaction?: { checkImmunityMs?: number; checkIntervalMs?: number; maxChecks?: number; scanIntervalMs?: number } } = {}): Promise<ConsoleBroker> {
+export async function startConsoleBroker(
+  options: { transaction?: { checkImmunityMs?: number; checkIntervalMs?: number; maxChecks?: number; scanIntervalMs?: number }; auth?: { enabled: boolean; adminToken: string } } = {},
+): Promise<ConsoleBroker> {
   const dataDir = await mkdtemp(join(tmpdir(), 'apogee-console-'));
   const broker = await startBroker({
     dataDir,
@@ -54,6 +56,7 @@ export async function startConsoleBroker(options: { transaction?: { checkImmunit
     flush: 'async',
     logger: silentLogger(),
     ...(options.transaction ? { transaction: options.transaction } : {}),
+    ...(options.auth ? { auth: options.auth } : {}),
   });
   const handle: ConsoleBroker = {
     broker,
