@@ -1,6 +1,6 @@
 /**
  * The admin port serves the web console: content types, ETag revalidation, index.html for page URLs, 404 for a
- * missing asset, no way out of the console directory, the API untouched, and the authentication hook.
+ * missing asset, no way out of the console directory, the API untouched, and the admin token.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
