@@ -95,6 +95,12 @@ function lastLine(s: string): string {
   return lines.at(-1) ?? '(no output)';
 }
 
+/** The thrown exception's own line ("Exception in thread ..."), not the stack trace's last "... N more". */
+function javaError(stderr: string): string {
+  const line = stderr.split('\n').find((l) => /^(Exception in thread|\S+(Exception|Error)\b)/.test(l));
+  return (line ?? lastLine(stderr)).trim().slice(0, 300);
+}
+
 interface WindowLine {
   inFlight: number;
   count: number;
@@ -152,6 +158,6 @@ export async function javaClassicRows(namesrv: string, topic: string, windows: r
         : { peer: JAVA_CLASSIC_PEER, inFlight: w.inFlight, perSec: w.perSec, p50: w.p50, p99: w.p99, note },
     );
   });
-  if (r.code !== 0 && rows.every((x) => x.note === note)) rows.push(...failed(`java exited ${r.code}: ${lastLine(r.stderr)}`));
+  if (r.code !== 0 && rows.every((x) => x.note === note)) rows.push(...failed(`java exited ${r.code}: ${javaError(r.stderr)}`));
   return rows;
 }
