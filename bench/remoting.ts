@@ -3,7 +3,8 @@
  * own: name server lookup, one TCP connection, SEND_MESSAGE_V2 with JSON headers as the Java client sends them,
  * and with ROCKETMQ binary headers — and through the SDK's Producer.send (the same protocol plus everything an
  * application gets: routes, queue choice, unique ids, typed results), next to Apogee's gRPC front (plain grpc-js
- * stubs), RabbitMQ and NATS JetStream in the same run, and Apache RocketMQ through the same clients when
+ * stubs), the classic Java client (rocketmq-client 5.4.0's DefaultMQProducer, bench/java-classic.ts), RabbitMQ and
+ * NATS JetStream in the same run, and Apache RocketMQ through the same clients when
  * APOGEE_BENCH_REFERENCE_NAMESRV names a running reference's name server.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { RequestCode, ResponseCode, SerializeType } from '../src/protocol/remoti
 import { encodeProperties } from '../src/protocol/remoting/message-codec.js';
 import { startChild } from './child.js';
 import { sendRun } from './grpc.js';
+import { javaClassicRows } from './java-classic.js';
 import { fmt, markdownTable } from './latency.js';
 import { drive, grpcJsSender, jetstream, measurePeer, rabbitmq, type PeerRow, type PeerRun } from './peers.js';
 
@@ -97,6 +99,8 @@ export async function remotingBench(seconds: number): Promise<string> {
     const rows: PeerRow[] = [];
     rows.push(...(await measurePeer('apogee remoting (JSON headers)', async () => ({ ...(await remotingSender('apogee remoting (JSON headers)', namesrv, TOPIC, SerializeType.JSON)), note: 'sync flush' }), seconds)));
     rows.push(...(await measurePeer('apogee SDK Producer.send', async () => ({ ...(await sdkSender('apogee SDK Producer.send', namesrv, TOPIC)), note: 'sync flush' }), seconds)));
+    // The classic Java client (DefaultMQProducer, async sends) through the same name server, one JVM for all windows.
+    rows.push(...(await javaClassicRows(namesrv, TOPIC, [1, 16, 256], seconds, BODY.length, 'sync flush')));
     rows.push(...(await measurePeer('apogee remoting (binary headers)', async () => ({ ...(await remotingSender('apogee remoting (binary headers)', namesrv, TOPIC, SerializeType.ROCKETMQ)), note: 'sync flush' }), seconds)));
     for (const n of [1, 16, 256]) {
       // The official gRPC Node client (rocketmq-client-nodejs) against the same broker: what its users get today.
@@ -119,16 +123,24 @@ export async function remotingBench(seconds: number): Promise<string> {
     }
     rows.push(...(await measurePeer('RabbitMQ (durable, confirms)', rabbitmq, seconds)));
     rows.push(...(await measurePeer('NATS JetStream (file)', jetstream, seconds)));
-    const base = (r: PeerRow): PeerRow | undefined => rows.find((x) => x.peer === 'apogee remoting (JSON headers)' && x.inFlight === r.inFlight);
+    const ratio = (basePeer: string, r: PeerRow): string => {
+      const b = rows.find((x) => x.peer === basePeer && x.inFlight === r.inFlight);
+      return b && r.perSec > 0 && b !== r ? fmt(b.perSec / r.perSec, 2) : '-';
+    };
     return [
-      'acknowledged sends of 1 KiB, one client process on this machine; ratio = apogee remoting (JSON headers) ÷ row, same in-flight count',
+      'acknowledged sends of 1 KiB, one client process on this machine; ratios = apogee remoting (JSON headers) ÷ row and apogee SDK Producer.send ÷ row, same in-flight count',
       markdownTable(
-        ['sender', 'in flight', 'msgs/s', 'p50 ms', 'p99 ms', 'remoting ÷ row', 'note'],
-        rows.map((r) => {
-          const b = base(r);
-          const ratio = b && r.perSec > 0 && b !== r ? fmt(b.perSec / r.perSec, 2) : '-';
-          return [r.peer, r.inFlight ? String(r.inFlight) : '-', r.inFlight ? fmt(r.perSec) : '-', fmt(r.p50, 2), fmt(r.p99, 2), ratio, r.note ?? ''];
-        }),
+        ['sender', 'in flight', 'msgs/s', 'p50 ms', 'p99 ms', 'remoting ÷ row', 'SDK ÷ row', 'note'],
+        rows.map((r) => [
+          r.peer,
+          r.inFlight ? String(r.inFlight) : '-',
+          r.inFlight ? fmt(r.perSec) : '-',
+          fmt(r.p50, 2),
+          fmt(r.p99, 2),
+          ratio('apogee remoting (JSON headers)', r),
+          ratio('apogee SDK Producer.send', r),
+          r.note ?? '',
+        ]),
       ),
     ].join('\n');
   } finally {
