@@ -1,9 +1,6 @@
-/**
- * Atomic writes of a file that holds secrets: created with mode 0600 (never readable by others, not even for a
- * moment), fsynced, renamed over the old one, and the directory entry fsynced, as the broker's metadata files.
- */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+/** Files that hold secrets: read, and replaced atomically with mode 0600 (never readable by others, not even for a moment). */
+import { readFile } from 'node:fs/promises';
+import { writeAtomically } from '../util/atomic-file.js';
 
 export async function readSecretFile(path: string): Promise<string | undefined> {
   try {
@@ -14,23 +11,6 @@ export async function readSecretFile(path: string): Promise<string | undefined> 
   }
 }
 
-export async function writeSecretFile(path: string, content: string): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.tmp`);
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.chmod(0o600); // a leftover temp file from a crash keeps its old mode otherwise
-    await fh.writeFile(content, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-  const dh = await open(dir, 'r');
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
-  }
+export function writeSecretFile(path: string, content: string): Promise<void> {
+  return writeAtomically(path, content, 0o600);
 }

@@ -3,8 +3,8 @@
  * writing leaves either the old or the new file, never half of one. Writes to one file are serialized and
  * coalesced: while one write is in flight, later snapshots replace each other and only the newest is written.
  */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname, join, basename } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { writeAtomically } from '../util/atomic-file.js';
 
 export class MetadataFile<T> {
   private writing: Promise<void> | undefined;
@@ -65,27 +65,6 @@ export class MetadataFile<T> {
       }
     }
     this.writing = undefined;
-  }
-}
-
-export async function writeAtomically(path: string, content: string): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.tmp`);
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(content, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-  // The rename itself must survive a crash: sync the directory entry.
-  const dh = await open(dir, 'r');
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
   }
 }
 
