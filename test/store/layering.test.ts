@@ -60,6 +60,10 @@ describe('layering', () => {
     assert.deepEqual(await violations('protocol/remoting', /^(store|admin|cli|protocol\/grpc)\//), []);
   });
 
+  it('auth is pure: users, rules and signatures, with no broker, store, protocol or admin code', async () => {
+    assert.deepEqual(await violations('auth', /^(broker|store|protocol|admin|cli|client|nameserver)\//), []);
+  });
+
   it('admin and cli never reach into the store or protocol code', async () => {
     assert.deepEqual(await violations('cli', /^(store|protocol)\//), []);
     assert.deepEqual(await violations('admin', /^(store\/(?!types\.js$)|protocol\/)/), []);
