@@ -1,6 +1,7 @@
 /** Options every client (producer, consumer, admin) takes, and their defaults (the Java client's, where it has one). */
 import { createLogger, type Logger } from '../util/logger.js';
 import type { SerializeType } from '../protocol/remoting/codes.js';
+import { MQClientError } from './errors.js';
 
 export interface ClientOptions {
   /** Name server(s), `host:port` separated by `;`. */
@@ -43,4 +44,12 @@ export function resolveClientOptions(o: ClientOptions): ResolvedClientOptions {
     maxReconnectBackoffMs: o.maxReconnectBackoffMs ?? 5000,
     logger: o.logger ?? createLogger({ level: 'warn' }),
   };
+}
+
+/** A producer or consumer group name as RocketMQ accepts it; throws ILLEGAL_ARGUMENT naming the option otherwise. */
+export function checkGroupName(option: 'producerGroup' | 'consumerGroup', value: unknown): string {
+  if (typeof value !== 'string' || !/^[%|a-zA-Z0-9_-]{1,255}$/.test(value)) {
+    throw new MQClientError('ILLEGAL_ARGUMENT', `${option} '${String(value)}' is not 1-255 characters of [%|a-zA-Z0-9_-]`);
+  }
+  return value;
 }

@@ -5,7 +5,7 @@
  * or, with autoCommit (default), every `autoCommitIntervalMs` and at shutdown. `seek` moves a queue's position.
  */
 import { ClientInstance, type ClientMember, type ConsumerHeartbeatData } from './client-instance.js';
-import { resolveClientOptions, type ClientOptions } from './client-options.js';
+import { checkGroupName, resolveClientOptions, type ClientOptions } from './client-options.js';
 import { MQClientError } from './errors.js';
 import { LocalOffsetStore, RemoteOffsetStore, type OffsetStore } from './offset-store.js';
 import { pullMessages } from './pull-api.js';
@@ -69,11 +69,8 @@ export class LitePullConsumer {
   private readonly member: ClientMember;
 
   constructor(options: LitePullConsumerOptions) {
-    if (typeof options?.consumerGroup !== 'string' || !/^[%|a-zA-Z0-9_-]{1,255}$/.test(options.consumerGroup)) {
-      throw new MQClientError('ILLEGAL_ARGUMENT', `consumerGroup '${String(options?.consumerGroup)}' is not 1-255 characters of [%|a-zA-Z0-9_-]`);
-    }
+    this.consumerGroup = checkGroupName('consumerGroup', options?.consumerGroup);
     this.options = options;
-    this.consumerGroup = options.consumerGroup;
     this.model = options.messageModel ?? MessageModel.CLUSTERING;
     this.instance = new ClientInstance(resolveClientOptions(options));
     this.offsetStore = this.model === MessageModel.BROADCASTING ? new LocalOffsetStore(this.consumerGroup, options.offsetStoreDir) : new RemoteOffsetStore(this.instance, this.consumerGroup);

@@ -8,7 +8,7 @@
 import { RequestCode } from '../protocol/remoting/codes.js';
 import { encodeBatch, encodeProperties } from '../protocol/remoting/message-codec.js';
 import { ClientInstance, type ClientMember } from './client-instance.js';
-import { resolveClientOptions, type ClientOptions } from './client-options.js';
+import { checkGroupName, resolveClientOptions, type ClientOptions } from './client-options.js';
 import { MQClientError } from './errors.js';
 import { javaStringHash } from './java-hash.js';
 import { messageProperties, validateMessage } from './message-convert.js';
@@ -43,7 +43,6 @@ export interface SendOptions {
   timeoutMs?: number;
 }
 
-const GROUP_NAME = /^[%|a-zA-Z0-9_-]{1,255}$/;
 
 /** Internal shape of one prepared send (the transaction producer adds its properties and sysFlag). */
 export interface PreparedSend {
@@ -67,10 +66,7 @@ export class Producer {
   protected readonly member: ClientMember;
 
   constructor(options: ProducerOptions) {
-    if (typeof options?.producerGroup !== 'string' || !GROUP_NAME.test(options.producerGroup)) {
-      throw new MQClientError('ILLEGAL_ARGUMENT', `producerGroup '${String(options?.producerGroup)}' is not 1-255 characters of [%|a-zA-Z0-9_-]`);
-    }
-    this.producerGroup = options.producerGroup;
+    this.producerGroup = checkGroupName('producerGroup', options?.producerGroup);
     this.instance = new ClientInstance(resolveClientOptions(options));
     this.sendMsgTimeoutMs = options.sendMsgTimeoutMs ?? 3000;
     this.retryTimes = options.retryTimesWhenSendFailed ?? 2;

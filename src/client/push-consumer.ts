@@ -6,7 +6,7 @@
  * automatically. A broker that goes away costs failed pulls (retried with a delay), never a crash.
  */
 import { ClientInstance, type ClientMember, type ConsumerHeartbeatData } from './client-instance.js';
-import { resolveClientOptions, type ClientOptions } from './client-options.js';
+import { checkGroupName, resolveClientOptions, type ClientOptions } from './client-options.js';
 import { ConsumeConcurrentlyService } from './consume-concurrently.js';
 import type { ConsumeContext, ConsumeService } from './consume-context.js';
 import { ConsumeOrderlyService } from './consume-orderly.js';
@@ -82,11 +82,8 @@ export class PushConsumer {
   private readonly member: ClientMember;
 
   constructor(options: PushConsumerOptions) {
-    if (typeof options?.consumerGroup !== 'string' || !/^[%|a-zA-Z0-9_-]{1,255}$/.test(options.consumerGroup)) {
-      throw new MQClientError('ILLEGAL_ARGUMENT', `consumerGroup '${String(options?.consumerGroup)}' is not 1-255 characters of [%|a-zA-Z0-9_-]`);
-    }
+    this.consumerGroup = checkGroupName('consumerGroup', options?.consumerGroup);
     this.options = options;
-    this.consumerGroup = options.consumerGroup;
     this.model = options.messageModel ?? MessageModel.CLUSTERING;
     this.instance = new ClientInstance(resolveClientOptions(options));
     this.offsetStore = this.model === MessageModel.BROADCASTING ? new LocalOffsetStore(this.consumerGroup, options.offsetStoreDir) : new RemoteOffsetStore(this.instance, this.consumerGroup);
