@@ -4,11 +4,9 @@
  * AclClientRPCHook computes it (written here from the hook's rule, independent of src/auth).
  */
 import { createHmac } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
-import { startBroker, type RunningBroker, type StartBrokerOptions } from '../../src/app.js';
+import type { RunningBroker, StartBrokerOptions } from '../../src/app.js';
+import { startInProcessBroker } from '../helpers/in-process-broker.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123';
 
@@ -24,25 +22,14 @@ export interface SecureBroker {
 }
 
 export async function startSecureBroker(options: StartBrokerOptions = {}, dataDir?: string): Promise<SecureBroker> {
-  const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'apogee-auth-')));
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
-  const running = await startBroker({
-    dataDir: dir,
-    grpcPort: 0,
-    httpPort: 0,
-    namesrvPort: 0,
-    remotingPort: 0,
-    flush: 'async',
-    asyncFlushIntervalMs: 20,
-    logger,
-    auth: { enabled: true, adminToken: ADMIN_TOKEN },
-    ...options,
-  });
+  const broker = await startInProcessBroker({ logger, auth: { enabled: true, adminToken: ADMIN_TOKEN }, ...options }, 'apogee-auth-', dataDir);
+  const running = broker.running;
   const base = `http://${running.httpEndpoint.host}:${running.httpEndpoint.port}`;
   return {
     running,
-    dataDir: dir,
+    dataDir: broker.dataDir,
     logs,
     grpc: `${running.grpcEndpoint.host}:${running.grpcEndpoint.port}`,
     async admin(method, path, body, token = ADMIN_TOKEN) {
@@ -54,10 +41,7 @@ export async function startSecureBroker(options: StartBrokerOptions = {}, dataDi
       const text = await res.text();
       return { status: res.status, json: text === '' ? undefined : (JSON.parse(text) as unknown) };
     },
-    async close() {
-      await running.close();
-      if (dataDir === undefined) await rm(dir, { recursive: true, force: true });
-    },
+    close: () => broker.close(),
   };
 }
 

@@ -6,13 +6,11 @@
  * target with the reason printed.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { startBroker, type RunningBroker } from '../../../src/app.js';
+import type { RunningBroker } from '../../../src/app.js';
 import { Admin, type CreateTopicOptions } from '../../../src/client/index.js';
 import { silentLogger } from '../../../src/util/logger.js';
+import { startInProcessBroker, type InProcessBroker } from '../../helpers/in-process-broker.js';
 
 export const EXTERNAL_NAMESRV = process.env['APOGEE_SDK_NAMESRV'];
 
@@ -31,31 +29,19 @@ export interface SdkTarget {
 export const unique = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 
 export async function startTarget(): Promise<SdkTarget> {
-  let running: RunningBroker | undefined;
-  let dir: string | undefined;
+  let broker: InProcessBroker | undefined;
   let namesrvAddr: string;
   if (EXTERNAL_NAMESRV) namesrvAddr = EXTERNAL_NAMESRV;
   else {
-    dir = await mkdtemp(join(tmpdir(), 'apogee-sdk-'));
-    running = await startBroker({
-      dataDir: dir,
-      grpcPort: 0,
-      httpPort: 0,
-      namesrvPort: 0,
-      remotingPort: 0,
-      flush: 'async',
-      asyncFlushIntervalMs: 20,
-      logger: silentLogger(),
-      transaction: { checkImmunityMs: 500, checkIntervalMs: 1000, scanIntervalMs: 100, maxChecks: 20 },
-    });
-    const ns = running.namesrvEndpoint!;
+    broker = await startInProcessBroker({ transaction: { checkImmunityMs: 500, checkIntervalMs: 1000, scanIntervalMs: 100, maxChecks: 20 } }, 'apogee-sdk-');
+    const ns = broker.running.namesrvEndpoint!;
     namesrvAddr = `${ns.host}:${ns.port}`;
   }
   const admin = new Admin({ namesrvAddr, logger: silentLogger() });
   return {
     namesrvAddr,
     external: EXTERNAL_NAMESRV !== undefined,
-    running,
+    running: broker?.running,
     admin,
     async topic(prefix, options = {}) {
       const name = unique(prefix);
@@ -64,8 +50,7 @@ export async function startTarget(): Promise<SdkTarget> {
     },
     async close() {
       await admin.close();
-      await running?.close();
-      if (dir) await rm(dir, { recursive: true, force: true });
+      await broker?.close();
     },
   };
 }

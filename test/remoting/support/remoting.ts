@@ -2,15 +2,12 @@
  * Remoting test assembly: a real broker via startBroker (gRPC, name server and remoting on free ports) and
  * helpers that speak the classic protocol with the project's own remoting client.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startBroker, type RunningBroker, type StartBrokerOptions } from '../../../src/app.js';
+import type { RunningBroker, StartBrokerOptions } from '../../../src/app.js';
 import { RemotingClient } from '../../../src/client/remoting-client.js';
 import type { SerializeType } from '../../../src/protocol/remoting/codes.js';
 import type { RemotingCommand } from '../../../src/protocol/remoting/command.js';
 import { decodeMessages, encodeProperties } from '../../../src/protocol/remoting/message-codec.js';
-import { silentLogger } from '../../../src/util/logger.js';
+import { startInProcessBroker } from '../../helpers/in-process-broker.js';
 
 export interface RemotingHarness {
   running: RunningBroker;
@@ -22,18 +19,8 @@ export interface RemotingHarness {
 }
 
 export async function startRemotingHarness(options: StartBrokerOptions = {}): Promise<RemotingHarness> {
-  const dir = await mkdtemp(join(tmpdir(), 'apogee-remoting-'));
-  const running = await startBroker({
-    dataDir: dir,
-    grpcPort: 0,
-    httpPort: 0,
-    namesrvPort: 0,
-    remotingPort: 0,
-    flush: 'async',
-    asyncFlushIntervalMs: 20,
-    logger: silentLogger(),
-    ...options,
-  });
+  const broker = await startInProcessBroker(options, 'apogee-remoting-');
+  const running = broker.running;
   const clients: RemotingClient[] = [];
   const remoting = running.remotingEndpoint!;
   return {
@@ -48,8 +35,7 @@ export async function startRemotingHarness(options: StartBrokerOptions = {}): Pr
     },
     async close() {
       for (const c of clients) c.close();
-      await running.close();
-      await rm(dir, { recursive: true, force: true });
+      await broker.close();
     },
   };
 }
