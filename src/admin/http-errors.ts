@@ -2,7 +2,7 @@
  * How errors leave the admin HTTP API: one table from broker error codes to HTTP statuses, and one body shape,
  * `{ error: { code, message } }`.
  */
-import { BrokerErrorCode, isBrokerError } from '../broker/errors.js';
+import { asBrokerError, BrokerErrorCode } from '../broker/errors.js';
 import type { Logger } from '../util/logger.js';
 
 /** Codes the admin layer raises itself (bad HTTP usage rather than a broker refusal). */
@@ -74,11 +74,12 @@ export function errorResponse(err: unknown, logger: Logger): { status: number; b
   if (err instanceof HttpError) {
     return { status: err.status, body: { error: { code: err.code, message: err.message } }, headers: err.headers };
   }
-  if (isBrokerError(err)) {
-    const status = HTTP_STATUS_BY_BROKER_CODE[err.code] ?? 500;
-    if (status >= 500) logger.warn({ code: err.code, err: err.message }, 'admin request failed');
-    const headers: Record<string, string> = err.retriable ? { 'retry-after': '1' } : {};
-    return { status, body: { error: { code: err.code, message: err.message } }, headers };
+  const be = asBrokerError(err);
+  if (be) {
+    const status = HTTP_STATUS_BY_BROKER_CODE[be.code] ?? 500;
+    if (status >= 500) logger.warn({ code: be.code, err: be.message }, 'admin request failed');
+    const headers: Record<string, string> = be.retriable ? { 'retry-after': '1' } : {};
+    return { status, body: { error: { code: be.code, message: be.message } }, headers };
   }
   logger.error({ err }, 'admin request failed unexpectedly');
   return { status: 500, body: { error: { code: BrokerErrorCode.INTERNAL_ERROR, message: 'internal error (see broker log)' } }, headers: {} };

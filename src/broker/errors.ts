@@ -1,3 +1,5 @@
+import { isStoreError, StoreErrorCode } from '../store/errors.js';
+
 /**
  * Typed broker errors. Codes use RocketMQ v2's vocabulary so the gRPC layer maps them in one table and the
  * admin HTTP layer to HTTP statuses in another. Every layer above the broker throws or forwards these.
@@ -52,4 +54,27 @@ export class BrokerError extends Error {
 
 export function isBrokerError(err: unknown): err is BrokerError {
   return err instanceof BrokerError;
+}
+
+/**
+ * The broker error a failure means to a client, when it is one: broker errors as they are; the store refusing
+ * writes (disk full, read-only data dir, I/O error, closing) and the same errno from the broker's own metadata
+ * files as UNAVAILABLE, retriable, with the cause in the message (RocketMQ answers SERVICE_NOT_AVAILABLE when its
+ * store is not writable). Undefined for anything else (a bug: the fronts log it).
+ */
+export function asBrokerError(err: unknown): BrokerError | undefined {
+  if (isBrokerError(err)) return err;
+  if (isStoreError(err)) {
+    const c = err.code;
+    if (c === StoreErrorCode.DISK_FULL || c === StoreErrorCode.READ_ONLY || c === StoreErrorCode.IO_ERROR || c === StoreErrorCode.CLOSED) {
+      return new BrokerError(BrokerErrorCode.UNAVAILABLE, `service not available: ${err.message}`, true);
+    }
+    return undefined;
+  }
+  const errno = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (errno === 'ENOSPC' || errno === 'EDQUOT' || errno === 'EROFS') {
+    const what = errno === 'EROFS' ? "the broker's data dir is on a read-only file system" : "the disk holding the broker's data dir is full";
+    return new BrokerError(BrokerErrorCode.UNAVAILABLE, `service not available: ${what} (${(err as Error).message})`, true);
+  }
+  return undefined;
 }

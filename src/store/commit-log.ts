@@ -58,6 +58,8 @@ export class CommitLog {
   /** Everything below is on disk (fdatasync done). */
   flushedOffset = 0;
   fsyncCount = 0;
+  /** Set while a failed write's bytes past writePos may still be in the file (see rollback). */
+  private tailToCut = false;
 
   private constructor(
     readonly dir: string,
@@ -264,6 +266,7 @@ export class CommitLog {
    * (past the bytes, or to the segment end when the batch ends with a blank marker).
    */
   async write(buf: Buffer, start: number, len: number, advanceTo: number, storeTimestamp: number): Promise<void> {
+    if (this.tailToCut) await this.cutTail();
     const offset = this.writePos;
     const w = await this.writerFor(offset);
     await writeFully(w.lease.handle, buf, start, len, offset - w.start);
@@ -273,6 +276,43 @@ export class CommitLog {
     this.cache.append(offset, buf, start, len);
     this.writePos = advanceTo;
     if (advanceTo !== offset + len) this.cache.reset(advanceTo);
+  }
+
+  /**
+   * Takes back a write nobody was told about (its write or fdatasync failed): the position returns to `offset`
+   * (the batch's start) and the file is cut there, so neither a reader, the next write nor recovery after a crash
+   * sees a torn or unacknowledged record. When the cut itself fails (a read-only file system), the next write
+   * cuts first and fails if it still cannot.
+   */
+  async rollback(offset: number): Promise<void> {
+    this.writePos = offset;
+    if (this.flushedOffset > offset) this.flushedOffset = offset;
+    this.cache.truncate(offset);
+    this.tailToCut = true;
+    try {
+      await this.cutTail();
+    } catch (err) {
+      this.logger.debug({ offset, err: (err as Error).message }, 'commit log: cutting a failed write failed; the next write retries');
+    }
+  }
+
+  private async cutTail(): Promise<void> {
+    const start = this.segmentStartOf(this.writePos);
+    const rel = this.writePos - start;
+    if (this.segments.includes(start)) {
+      const lease = await this.pool.acquire(this.segmentPath(start));
+      try {
+        if ((await lease.handle.stat()).size > rel) {
+          await lease.handle.truncate(rel);
+          await lease.handle.datasync();
+        }
+      } finally {
+        lease.release();
+      }
+      this.sizes.set(start, rel);
+    }
+    if (rel === 0) this.firstTimestamps.delete(start);
+    this.tailToCut = false;
   }
 
   /** fdatasync of the segment being written; everything written so far is durable afterwards. */
@@ -302,7 +342,12 @@ export class CommitLog {
     const lease = await this.pool.acquire(this.segmentPath(start), true);
     if (!existed) {
       // The new file's directory entry must be durable before records in it are acknowledged.
-      await fsyncDir(this.dir);
+      try {
+        await fsyncDir(this.dir);
+      } catch (err) {
+        lease.release();
+        throw err;
+      }
       this.segments.push(start);
       this.logger.debug({ segment: offsetName(start) }, 'commit log: new segment');
     }

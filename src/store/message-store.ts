@@ -13,7 +13,7 @@ import { type Checkpoint, CHECKPOINT_FILE, writeCheckpoint } from './checkpoint.
 import { CommitLog } from './commit-log.js';
 import type { ConsumeQueue } from './consume-queue.js';
 import { ConsumeQueueTable } from './consume-queue-table.js';
-import { isStoreError, StoreError, StoreErrorCode } from './errors.js';
+import { describeDiskError, diskErrorCode, isStoreError, StoreError, StoreErrorCode } from './errors.js';
 import { fsyncDir, fsyncDirSync, offsetName } from './file-util.js';
 import { HandlePool } from './handle-pool.js';
 import type { IndexService } from './index-service.js';
@@ -51,6 +51,18 @@ const BATCH_BYTES = 4 * MiB;
 const MAX_RECORD_OVERHEAD = FIXED_SIZE + 3 * 255 + 0xffff;
 /** Retention deletes at most this many segments per run for disk pressure alone (RocketMQ deletes in batches). */
 const PRESSURE_DELETES_PER_RUN = 10;
+/** After a failed commit-log write, appends are refused at once for this long, doubling up to the max, then retried. */
+const WRITE_RETRY_MIN_MS = 100;
+const WRITE_RETRY_MAX_MS = 1000;
+
+/** Commit-log writes fail (disk full, read-only, I/O error): appends are refused until `retryAt`, then tried. */
+interface WriteBlock {
+  error: StoreError;
+  retryAt: number;
+  backoffMs: number;
+  since: number;
+  refused: number;
+}
 
 /** One append waiting for the writer; a class so every instance has the same shape. */
 class PendingAppend {
@@ -147,6 +159,9 @@ export class DefaultMessageStore implements MessageStore {
 
   private state: State = 'open';
   private failure: StoreError | undefined;
+  private writeBlock: WriteBlock | undefined;
+  /** The code derived-data flushes (consume queues, index, checkpoint) fail with, so it is logged once. */
+  private derivedFailing: StoreErrorCode | undefined;
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly metrics: StoreMetricsSink | undefined;
@@ -202,8 +217,23 @@ export class DefaultMessageStore implements MessageStore {
     this.dispatchedTo = commitLog.writePos;
   }
 
+  /**
+   * Opens (and recovers) the store. Opening writes (lock, abort marker, recovery's cuts, the checkpoint), so a
+   * full or read-only data dir refuses to open with a message naming the dir and the cause.
+   */
   static async open(options: StoreOptions): Promise<DefaultMessageStore> {
     const o = resolveOptions(options);
+    try {
+      return await DefaultMessageStore.openResolved(o);
+    } catch (err) {
+      const errno = (err as NodeJS.ErrnoException).code;
+      if (isStoreError(err) || (errno !== 'ENOSPC' && errno !== 'EDQUOT' && errno !== 'EROFS')) throw err;
+      const code = diskErrorCode(err);
+      throw new StoreError(code, `cannot open the store: ${describeDiskError(code, o.dataDir)} (${(err as Error).message})`, true, { cause: err });
+    }
+  }
+
+  private static async openResolved(o: Resolved): Promise<DefaultMessageStore> {
     const logger = o.logger;
     mkdirSync(o.dataDir, { recursive: true });
     const lock = acquireDirLock(o.dataDir, logger);
@@ -273,7 +303,10 @@ export class DefaultMessageStore implements MessageStore {
     }
     every(this.opts.checkpointIntervalMs, () => {
       if (this.derivedBusy || this.state !== 'open') return;
-      this.serial(() => this.flushDerived(false)).catch((err: unknown) => this.logger.error({ err }, 'store: flushing consume queues failed'));
+      this.serial(() => this.flushDerived(false)).then(
+        () => this.derivedFlushed(),
+        (err: unknown) => this.derivedFlushFailed(err),
+      );
     });
     if (this.opts.retention.checkIntervalMs > 0) {
       every(this.opts.retention.checkIntervalMs, () => {
@@ -287,6 +320,8 @@ export class DefaultMessageStore implements MessageStore {
 
   append(input: AppendInput): Promise<AppendResult> {
     if (this.state !== 'open') return Promise.reject(this.unavailable());
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
     let size: number;
     let tagsCode: number;
     try {
@@ -305,6 +340,8 @@ export class DefaultMessageStore implements MessageStore {
     while (this.pendingBytes >= this.opts.maxPendingAppendBytes) {
       await new Promise<void>((r) => this.spaceWaiters.push(r));
       if (this.state === 'failed' || this.state === 'closed') throw this.unavailable();
+      const refused = this.refusal();
+      if (refused) throw refused;
     }
     return new Promise<AppendResult>((resolve, reject) => this.enqueue(new PendingAppend(input, size, tagsCode, resolve, reject)));
   }
@@ -317,6 +354,14 @@ export class DefaultMessageStore implements MessageStore {
     this.intake.push(p);
     this.pendingBytes += p.size;
     this.kick();
+  }
+
+  /** While commit-log writes fail and the retry time has not come, the error appends get at once (no pile-up). */
+  private refusal(): StoreError | undefined {
+    const b = this.writeBlock;
+    if (b === undefined || performance.now() >= b.retryAt) return undefined;
+    b.refused++;
+    return b.error;
   }
 
   /** Reads work while open, closing and failed (the files are there); not after close released them. */
@@ -350,7 +395,12 @@ export class DefaultMessageStore implements MessageStore {
         // The async-mode flush goes before more writes, so a steady stream of appends cannot starve it.
         if (this.flushRequested) {
           this.flushRequested = false;
-          await this.flushCommitLog();
+          try {
+            await this.flushCommitLog();
+          } catch (err) {
+            // Async mode: the bytes were acknowledged already; refuse new appends until a synced write works.
+            this.blockWrites(err);
+          }
           continue;
         }
         if (this.intakeHead < this.intake.length) {
@@ -419,13 +469,83 @@ export class DefaultMessageStore implements MessageStore {
     const end = rolled ? log.segmentStartOf(base) + log.segmentSize : base + pos;
     try {
       await log.write(buf, 0, pos, end, now);
-      if (this.opts.flushMode === 'sync') await this.flushCommitLog(batch.length);
+      // While writes were failing, the retry must prove the bytes reach the disk in async mode too.
+      if (this.opts.flushMode === 'sync' || this.writeBlock !== undefined) await this.flushCommitLog(batch.length);
     } catch (err) {
-      const e = this.ioError('writing the commit log', err);
-      for (const r of batch) r.reject(e);
-      throw err;
+      await this.writeFailed(batch, base, err);
+      return;
     }
+    if (this.writeBlock !== undefined) this.writesResumed();
     this.dispatch(batch, end, now);
+  }
+
+  /**
+   * A batch's write or fdatasync failed: none of it was acknowledged, so it is taken back whole (queue offsets,
+   * commit-log position, the bytes in the file), its appends and every waiting one are refused, and appends are
+   * refused at once until the retry time. Consume queues and the index never saw the batch (dispatch comes after).
+   */
+  private async writeFailed(batch: PendingAppend[], base: number, err: unknown): Promise<void> {
+    for (let i = batch.length - 1; i >= 0; i--) {
+      const r = batch[i] as PendingAppend;
+      (r.queue as ConsumeQueue).assignedOffset = r.queueOffset;
+    }
+    await this.commitLog.rollback(base);
+    const e = this.blockWrites(err);
+    const b = this.writeBlock as WriteBlock;
+    for (const r of batch) r.reject(e);
+    b.refused += batch.length;
+    batch.length = 0;
+    for (let i = this.intakeHead; i < this.intake.length; i++) (this.intake[i] as PendingAppend).reject(e);
+    b.refused += this.intake.length - this.intakeHead;
+    this.intake.length = 0;
+    this.intakeHead = 0;
+    this.pendingBytes = 0;
+    this.wakeSpaceWaiters();
+  }
+
+  /** Enters (or stays in) the refusing state; logs when it starts or its cause changes, not per append. */
+  private blockWrites(err: unknown): StoreError {
+    const code = diskErrorCode(err);
+    const prev = this.writeBlock;
+    const error = new StoreError(
+      code,
+      `${describeDiskError(code, this.dataDir)} (${(err as Error).message}); appends are refused until a write works again, retried every second at most`,
+      true,
+      { cause: err },
+    );
+    const backoffMs = prev ? Math.min(prev.backoffMs * 2, WRITE_RETRY_MAX_MS) : WRITE_RETRY_MIN_MS;
+    const now = performance.now();
+    this.writeBlock = { error, retryAt: now + backoffMs, backoffMs, since: prev?.since ?? now, refused: prev?.refused ?? 0 };
+    if (prev === undefined || prev.error.code !== code) {
+      this.logger.error(
+        { dataDir: this.dataDir, code, err: (err as Error).message },
+        `store: ${describeDiskError(code, this.dataDir)}; refusing appends (reads go on) until a write works again`,
+      );
+    }
+    return error;
+  }
+
+  private writesResumed(): void {
+    const b = this.writeBlock as WriteBlock;
+    this.writeBlock = undefined;
+    this.logger.warn(
+      { dataDir: this.dataDir, code: b.error.code, refusedAppends: b.refused, blockedMs: Math.round(performance.now() - b.since) },
+      'store: commit-log writes work again; appends resumed',
+    );
+  }
+
+  private derivedFlushed(): void {
+    if (this.derivedFailing === undefined) return;
+    this.logger.warn({ dataDir: this.dataDir, code: this.derivedFailing }, 'store: consume queues, index and checkpoint are written again');
+    this.derivedFailing = undefined;
+  }
+
+  /** A failed flush of derived data is retried by the next tick (the flushes rewrite the same bytes). */
+  private derivedFlushFailed(err: unknown): void {
+    const code = diskErrorCode(err);
+    if (this.derivedFailing === code) return;
+    this.derivedFailing = code;
+    this.logger.error({ err, dataDir: this.dataDir, code }, `store: writing consume queues, index or checkpoint failed (${describeDiskError(code, this.dataDir)}); retrying every tick`);
   }
 
   private async flushCommitLog(records = 0): Promise<void> {

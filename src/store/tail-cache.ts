@@ -18,6 +18,12 @@ export class TailCache {
     this.end = offset;
   }
 
+  /** Forgets cached bytes at and after `offset` (a write that was taken back). */
+  truncate(offset: number): void {
+    if (this.end > offset) this.end = Math.max(offset, this.start);
+    if (this.start > this.end) this.start = this.end;
+  }
+
   /** Record bytes written at `offset`, which must equal the current end (else the cache restarts there). */
   append(offset: number, src: Buffer, srcStart: number, len: number): void {
     const cap = this.ring.length;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openMessageStore, StoreError, type AppendResult } from '../../src/store/index.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { bodyOf, input, recordingLogger, tempDir } from './helpers.js';
+import { performance } from 'node:perf_hooks';
+import { bodyOf, input, recordingLogger, tempDir, waitFor } from './helpers.js';
 
 describe('store: I/O failure', () => {
   let dir: string;
@@ -12,7 +13,7 @@ describe('store: I/O failure', () => {
   before(async () => ({ dir, cleanup } = await tempDir()));
   after(async () => cleanup());
 
-  it('a failed commit-log write refuses further appends; reopening recovers everything acknowledged', async () => {
+  it('a failed commit-log write refuses appends at once, keeps reads, and appends resume when writes work again', async () => {
     const { logger, lines } = recordingLogger();
     const opts = { dataDir: dir, flushMode: 'sync' as const, segmentSize: 4096 };
     const store = await openMessageStore({ ...opts, logger });
@@ -31,21 +32,33 @@ describe('store: I/O failure', () => {
     }
     assert.ok(failure instanceof StoreError, `expected a StoreError, got ${String(failure)}`);
     assert.equal(failure.code, 'IO_ERROR');
-    assert.match(failure.message, /refused until the store is reopened/);
+    assert.equal(failure.retriable, true);
+    assert.match(failure.message, /appends are refused until a write works again/);
+    // Refused at once while the retry time has not come: no write is tried.
+    const t0 = performance.now();
     await assert.rejects(store.append(input('F', 0, Buffer.from('later'))), (e: unknown) => e instanceof StoreError && e.code === 'IO_ERROR');
-    assert.ok(lines.some((l) => l.level === 50 && /refusing further appends/.test(l.msg)));
+    assert.ok(performance.now() - t0 < 50);
+    assert.equal(lines.filter((l) => l.level === 50 && /refusing appends/.test(l.msg)).length, 1, 'logged once');
     // Reads of what is there still work.
     assert.ok((await store.read((acked[0] as AppendResult).commitLogOffset))?.body.equals(bodyOf(900, 0)));
-    await store.close();
 
+    // The directory comes back: the next append after the retry time succeeds, with the next queue offset.
     await rm(join(dir, 'commitlog'));
     await rename(join(dir, 'commitlog.moved'), join(dir, 'commitlog'));
+    let next: AppendResult | undefined;
+    await waitFor(async () => {
+      next = await store.append(input('F', 0, Buffer.from('after'))).catch(() => undefined);
+      return next !== undefined;
+    }, 5000, 'appends to resume');
+    assert.equal(next?.queueOffset, acked.length);
+    assert.ok(lines.some((l) => l.level === 40 && /appends resumed/.test(l.msg)));
+    await store.close();
+
     const again = await openMessageStore({ ...opts, logger: silentLogger() });
-    assert.equal(again.recovery.crashed, true, 'a failed store does not close cleanly');
+    assert.equal(again.recovery.truncatedBytes, 0);
     for (const [i, a] of acked.entries()) assert.ok((await again.read(a.commitLogOffset))?.body.equals(bodyOf(900, i)));
-    assert.equal(again.maxQueueOffset('F', 0), acked.length);
-    const next = await again.append(input('F', 0, Buffer.from('after')));
-    assert.equal(next.queueOffset, acked.length);
+    assert.equal(again.maxQueueOffset('F', 0), acked.length + 1);
     await again.close();
   });
+});
 });

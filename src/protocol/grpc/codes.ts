@@ -2,7 +2,7 @@
  * The one place where failures become v2 `Status`es: typed broker errors by table, protocol-level rejections
  * (`GrpcStatusError`) as they are, anything else INTERNAL_ERROR with a log line.
  */
-import { BrokerErrorCode, isBrokerError } from '../../broker/errors.js';
+import { asBrokerError, BrokerErrorCode } from '../../broker/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { Code, type Status } from './generated/apache/rocketmq/v2/definition.js';
 
@@ -75,7 +75,8 @@ export function isSuccessCode(code: Code): boolean {
  */
 export function statusFromError(err: unknown, logger: Logger, rpc: string): Status {
   if (err instanceof GrpcStatusError) return { code: err.code, message: err.message };
-  if (isBrokerError(err)) return { code: brokerCodeToV2(err.code), message: err.message };
+  const be = asBrokerError(err);
+  if (be) return { code: brokerCodeToV2(be.code), message: be.message };
   logger.error({ err, rpc }, 'unexpected error in gRPC handler');
   const summary = err instanceof Error ? err.message : String(err);
   return { code: Code.INTERNAL_ERROR, message: `internal error: ${summary}` };

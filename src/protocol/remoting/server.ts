@@ -7,7 +7,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from '../../util/logger.js';
-import { isBrokerError } from '../../broker/errors.js';
+import { asBrokerError } from '../../broker/errors.js';
 import { requestCodeName, ResponseCode } from './codes.js';
 import type { RemotingAuthCheck } from './auth.js';
 import { responseTo, type RemotingCommand } from './command.js';
@@ -64,7 +64,8 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
       return (await handler(request, connection)) ?? undefined;
     } catch (err) {
       if (err instanceof RemotingRequestError) return responseTo(request, err.responseCode, err.message);
-      if (isBrokerError(err)) return responseTo(request, responseCodeOf(err), err.message);
+      const be = asBrokerError(err);
+      if (be) return responseTo(request, responseCodeOf(be), be.message);
       logger.error({ err, code: request.code }, `remoting ${requestCodeName(request.code)} failed`);
       return responseTo(request, ResponseCode.SYSTEM_ERROR, `internal error: ${err instanceof Error ? err.message : String(err)}`);
     }
