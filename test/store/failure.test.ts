@@ -61,4 +61,3 @@ describe('store: I/O failure', () => {
     await again.close();
   });
 });
-});
