@@ -65,8 +65,9 @@ export function acquireDirLock(dataDir: string, logger: Logger): DirLock {
     logger.warn({ lockFile: path, stalePid: Number.isNaN(owner) ? null : owner }, 'store: taking over a stale lock');
     try {
       unlinkSync(path);
-    } catch {
-      // Someone else removed it first; the exclusive create decides.
+    } catch (err) {
+      // ENOENT: someone else removed it first; the exclusive create decides. Anything else (EROFS) is the cause.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
   throw new StoreError(StoreErrorCode.LOCKED, `data dir ${dataDir}: could not take the lock file ${path}`);

@@ -18,6 +18,12 @@ export interface Tmpfs {
   free(): Promise<void>;
   freeBytes(): Promise<number>;
   remount(mode: 'ro' | 'rw'): Promise<void>;
+  /**
+   * Mounts `dir` read-only over itself while a process has files open in it (remounting the tmpfs itself read-only
+   * is refused then: EBUSY). Files opened before keep working; every new file, rename or removal gets EROFS.
+   * Returns the undo (unmounts the overlay: writable again).
+   */
+  bindReadOnly(dir: string): Promise<() => Promise<void>>;
   /** Unmounts and removes the mount point (call after stopping everything that uses it). */
   cleanup(): Promise<void>;
 }
@@ -35,6 +41,7 @@ export async function mountTmpfs(sizeBytes: number): Promise<Tmpfs | { skip: str
     throw err;
   }
   const filler = join(dir, 'filler');
+  const overlays: Array<() => Promise<void>> = [];
   const freeBytes = async (): Promise<number> => {
     const s = await statfs(dir);
     return s.bavail * s.bsize;
@@ -66,7 +73,25 @@ export async function mountTmpfs(sizeBytes: number): Promise<Tmpfs | { skip: str
     async remount(mode): Promise<void> {
       await run('mount', ['-o', `remount,${mode}`, dir]);
     },
+    async bindReadOnly(sub: string): Promise<() => Promise<void>> {
+      await run('mount', ['--bind', sub, sub]);
+      try {
+        await run('mount', ['-o', 'remount,bind,ro', sub]);
+      } catch (err) {
+        await run('umount', [sub]);
+        throw err;
+      }
+      let undone = false;
+      const undo = async (): Promise<void> => {
+        if (undone) return;
+        undone = true;
+        await run('umount', [sub]);
+      };
+      overlays.push(undo);
+      return undo;
+    },
     async cleanup(): Promise<void> {
+      for (const undo of overlays.splice(0)) await undo().catch(() => undefined);
       await run('umount', [dir]).catch(() => run('umount', ['-l', dir]));
       await rm(dir, { recursive: true, force: true });
     },

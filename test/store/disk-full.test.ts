@@ -77,6 +77,7 @@ describe('store: full disk and read-only data dir (tmpfs)', () => {
 
   it('refuses to open on a read-only data dir, naming it; opens again once writable', async (t) => {
     if (!fs) return t.skip(skip);
+    await fs.free();
     const dir = join(fs.dir, 'ro');
     const opts = { dataDir: dir, flushMode: 'sync' as const, segmentSize: 1024 * 1024, indexSlotCount: 1024, indexMaxEntries: 4096, logger: silentLogger() };
     const store = await openMessageStore(opts);
