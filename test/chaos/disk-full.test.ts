@@ -207,11 +207,26 @@ describe('chaos: full disk and read-only data dir (tmpfs)', () => {
     assert.equal(sdkRefusal.code, ResponseCode.SERVICE_NOT_AVAILABLE, JSON.stringify(sdkRefusal));
     t.diagnostic(`refused while full: gRPC ${grpcRefusal.code} "${grpcRefusal.message.slice(0, 160)}"`);
 
+    // Senders keep trying for a few seconds (past the store's retry back-off and the broker's flush and persist
+    // ticks): every try is refused the same way, quickly, and the broker does not log per refusal or per tick.
+    const t0 = Date.now();
+    let tries = 0;
+    while (Date.now() - t0 < 3000) {
+      for (const via of ['grpc', 'remoting', 'sdk'] as const) {
+        const r = await sendUntilRefused(clients, via, acked, 5);
+        assert.match(r.message, /disk holding the data dir .* is full/);
+        tries++;
+      }
+      await new Promise((res) => setTimeout(res, 250));
+    }
     // Reads go on while full, and show exactly what was acknowledged.
     assertExactlyOnce(await readAll(broker), acked);
     const logged = logLines(broker, /refusing appends/);
     assert.equal(logged.length, 1, `the broker logs the full disk once:\n${logged.join('\n')}`);
     assert.deepEqual(logLines(broker, /unexpected error|failed unexpectedly/), []);
+    const errors = logLines(broker, /"level":50/);
+    assert.ok(errors.length <= 4, `at most one error line per kind of file while full, got ${errors.length}:\n${errors.join('\n')}`);
+    t.diagnostic(`${tries} more sends refused over 3 s; ${errors.length} error lines logged`);
 
     await fs.free();
     for (const via of ['grpc', 'remoting', 'sdk'] as const) await sendUntilAcked(clients, via, acked);
