@@ -4,14 +4,16 @@
  * and then go on without a reopen. A read-only data dir refuses to open with a message naming it.
  */
 import assert from 'node:assert/strict';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CommitLog } from '../../src/store/commit-log.js';
 import { offsetName } from '../../src/store/file-util.js';
+import { encodeRecord, measureRecord } from '../../src/store/record-codec.js';
 import { openMessageStore, StoreError, type AppendResult } from '../../src/store/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
-import { bodyOf, input, recordingLogger, waitFor } from './helpers.js';
+import { bodyOf, input, recordingLogger, tempDir, waitFor } from './helpers.js';
 
 const isCode = (code: string) => (e: unknown): boolean => e instanceof StoreError && e.code === code && e.retriable;
 
@@ -83,6 +85,8 @@ describe('store: full disk and read-only data dir (tmpfs)', () => {
     const store = await openMessageStore(opts);
     const a = await store.append(input('R', 0, bodyOf(100, 1)));
     await store.close();
+    // As a SIGKILLed broker leaves it: taking the stale lock over needs a write too, and must name the cause.
+    await writeFile(join(dir, 'lock'), '2147483646\n');
     await fs.remount('ro');
     try {
       await assert.rejects(openMessageStore(opts), (e: unknown) => {
@@ -96,5 +100,44 @@ describe('store: full disk and read-only data dir (tmpfs)', () => {
     const again = await openMessageStore(opts);
     assert.ok((await again.read(a.commitLogOffset))?.body.equals(bodyOf(100, 1)));
     await again.close();
+  });
+});
+
+describe('store: taking back a write (commit log)', () => {
+  it('rollback cuts whole records written past the position, so neither reads nor a recovery scan see them', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const store = await openMessageStore({ dataDir: dir, flushMode: 'sync', segmentSize: 64 * 1024, logger: silentLogger() });
+      for (let i = 0; i < 3; i++) await store.append(input('C', 0, bodyOf(500, i)));
+      await store.close();
+
+      const log = CommitLog.open(join(dir, 'commitlog'), 64 * 1024, silentLogger(), 1024 * 1024);
+      const end = (await log.scan(0, undefined)).end;
+      log.setRecovered(end);
+      // Two complete, valid records after the end: what a write whose fdatasync then failed leaves behind.
+      const buf = Buffer.alloc(4096);
+      let pos = 0;
+      for (let i = 0; i < 2; i++) {
+        const rec = input('C', 0, bodyOf(500, 10 + i));
+        const size = measureRecord(rec, 4096, 4096);
+        pos = encodeRecord(buf, pos, rec, size, 3 + i, end + pos, Date.now(), 0);
+      }
+      await log.write(buf, 0, pos, end + pos, Date.now());
+      assert.ok((await log.read(end))?.body.equals(bodyOf(500, 10)), 'written and readable before the rollback');
+
+      await log.rollback(end);
+      assert.equal(log.writePos, end);
+      assert.equal((await stat(log.segmentPath(0))).size, end, 'cut from the file');
+      assert.equal(await log.read(end), undefined, 'not served from the tail cache');
+      assert.equal((await log.scan(0, undefined)).end, end, 'a recovery scan finds nothing after the end');
+      await log.close();
+
+      const again = await openMessageStore({ dataDir: dir, flushMode: 'sync', segmentSize: 64 * 1024, logger: silentLogger() });
+      assert.equal(again.maxQueueOffset('C', 0), 3);
+      assert.equal(again.recovery.truncatedBytes, 0);
+      await again.close();
+    } finally {
+      await cleanup();
+    }
   });
 });
