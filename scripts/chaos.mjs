@@ -3,6 +3,7 @@
 //   fuzz         10 000 requests per port (APOGEE_FUZZ_COUNT; APOGEE_FUZZ_SEED replays a run)
 //   crash-sync   the crash loop with 100 SIGKILLs in sync flush: no acknowledged message may be lost
 //   crash-async  the same in async flush, 30 SIGKILLs: the loss window is reported, not asserted
+//   disk-full    full disk and read-only data dir on a tmpfs the test mounts (needs root; else skipped, saying why)
 // `npm test` runs the same files with short counts. Usage: npm run chaos [-- fuzz,crash-sync,crash-async]
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ const PHASES = {
   fuzz: { file: file('fuzz/fuzz.test.js'), env: { APOGEE_FUZZ_COUNT: process.env.APOGEE_FUZZ_COUNT ?? '10000' } },
   'crash-sync': { file: file('chaos/crash-loop.test.js'), env: { APOGEE_CHAOS_KILLS: process.env.APOGEE_CHAOS_KILLS ?? '100', APOGEE_CHAOS_FLUSH: 'sync' } },
   'crash-async': { file: file('chaos/crash-loop.test.js'), env: { APOGEE_CHAOS_KILLS: process.env.APOGEE_CHAOS_KILLS ?? '30', APOGEE_CHAOS_FLUSH: 'async' } },
+  'disk-full': { file: file('chaos/disk-full.test.js'), env: {} },
 };
 const chosen = (process.argv[2] ?? Object.keys(PHASES).join(',')).split(',');
 const unknown = chosen.filter((p) => !(p in PHASES));
