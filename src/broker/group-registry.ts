@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { BrokerError, BrokerErrorCode } from './errors.js';
 import { z } from 'zod';
-import { MetadataFile } from './metadata-file.js';
+import { MetadataFile, savedOrUndone } from './metadata-file.js';
 import { groupConfigSchema, shapeCheck } from './metadata-schemas.js';
 import { validateGroupName } from './names.js';
 import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from './retry-policy.js';
@@ -52,7 +52,9 @@ export class GroupRegistry {
     if (this.groups.has(name)) throw new BrokerError(BrokerErrorCode.ALREADY_EXISTS, `consumer group '${name}' already exists`);
     const config = this.build(name, spec, undefined);
     this.groups.set(name, config);
-    await this.persist();
+    await savedOrUndone(this.persist(), () => {
+      if (this.groups.get(name) === config) this.groups.delete(name);
+    });
     return config;
   }
 
@@ -60,14 +62,18 @@ export class GroupRegistry {
     const current = this.require(spec.name);
     const config = this.build(current.name, spec, current);
     this.groups.set(current.name, config);
-    await this.persist();
+    await savedOrUndone(this.persist(), () => {
+      if (this.groups.get(current.name) === config) this.groups.set(current.name, current);
+    });
     return config;
   }
 
   async delete(name: string): Promise<void> {
-    this.require(name);
+    const current = this.require(name);
     this.groups.delete(name);
-    await this.persist();
+    await savedOrUndone(this.persist(), () => {
+      if (!this.groups.has(name)) this.groups.set(name, current);
+    });
   }
 
   private build(name: string, spec: GroupSpec, current: GroupConfig | undefined): GroupConfig {

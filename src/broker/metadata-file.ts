@@ -68,6 +68,19 @@ export class MetadataFile<T> {
   }
 }
 
+/**
+ * Awaits a save of a change already made in memory; when the save fails (a full or read-only disk), `undo` takes
+ * the change back, so the broker never serves what its file does not hold (the caller got an error for it).
+ */
+export async function savedOrUndone(save: Promise<void>, undo: () => void): Promise<void> {
+  try {
+    await save;
+  } catch (err) {
+    undo();
+    throw err;
+  }
+}
+
 export async function removeFile(path: string): Promise<void> {
   await rm(path, { force: true });
 }

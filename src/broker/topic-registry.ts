@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { BrokerError, BrokerErrorCode } from './errors.js';
 import { z } from 'zod';
-import { MetadataFile } from './metadata-file.js';
+import { MetadataFile, savedOrUndone } from './metadata-file.js';
 import { shapeCheck, topicConfigSchema } from './metadata-schemas.js';
 import { validateTopicName } from './names.js';
 import { MESSAGE_TYPES, PERM_READ, PERM_WRITE, type MessageType, type TopicConfig, type TopicSpec } from './types.js';
@@ -51,7 +51,9 @@ export class TopicRegistry {
     if (this.topics.has(name)) throw new BrokerError(BrokerErrorCode.ALREADY_EXISTS, `topic '${name}' already exists`);
     const config = this.build(name, spec, undefined);
     this.topics.set(name, config);
-    await this.persist();
+    await savedOrUndone(this.persist(), () => {
+      if (this.topics.get(name) === config) this.topics.delete(name);
+    });
     return config;
   }
 
@@ -59,14 +61,18 @@ export class TopicRegistry {
     const current = this.require(spec.name);
     const config = this.build(current.name, spec, current);
     this.topics.set(current.name, config);
-    await this.persist();
+    await savedOrUndone(this.persist(), () => {
+      if (this.topics.get(current.name) === config) this.topics.set(current.name, current);
+    });
     return config;
   }
 
   async delete(name: string): Promise<void> {
-    this.require(name);
+    const current = this.require(name);
     this.topics.delete(name);
-    await this.persist();
+    await savedOrUndone(this.persist(), () => {
+      if (!this.topics.has(name)) this.topics.set(name, current);
+    });
   }
 
   private build(name: string, spec: TopicSpec, current: TopicConfig | undefined): TopicConfig {

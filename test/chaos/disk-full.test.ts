@@ -219,6 +219,12 @@ describe('chaos: full disk and read-only data dir (tmpfs)', () => {
       }
       await new Promise((res) => setTimeout(res, 250));
     }
+    // Metadata too: creating a topic is refused with the cause (503), and the topic is not half there.
+    const res = await fetch(`${broker.adminUrl}/api/topics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'MadeWhileFull' }) });
+    const text = await res.text();
+    assert.equal(res.status, 503, text);
+    assert.match(text, /disk holding the broker's data dir is full/);
+    assert.equal((await fetch(`${broker.adminUrl}/api/topics/MadeWhileFull`)).status, 404);
     // Reads go on while full, and show exactly what was acknowledged.
     assertExactlyOnce(await readAll(broker), acked);
     const logged = logLines(broker, /refusing appends/);
@@ -230,6 +236,7 @@ describe('chaos: full disk and read-only data dir (tmpfs)', () => {
 
     await fs.free();
     for (const via of ['grpc', 'remoting', 'sdk'] as const) await sendUntilAcked(clients, via, acked);
+    await admin(broker, 'POST', '/api/topics', { name: 'MadeWhileFull' });
     for (let i = 0; i < 5; i++) for (const via of ['grpc', 'remoting', 'sdk'] as const) await sendUntilAcked(clients, via, acked, 5000);
     assert.equal(logLines(broker, /appends resumed/).length, 1);
     assertExactlyOnce(await readAll(broker), acked);
