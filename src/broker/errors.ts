@@ -60,21 +60,29 @@ export function isBrokerError(err: unknown): err is BrokerError {
  * The broker error a failure means to a client, when it is one: broker errors as they are; the store refusing
  * writes (disk full, read-only data dir, I/O error, closing) and the same errno from the broker's own metadata
  * files as UNAVAILABLE, retriable, with the cause in the message (RocketMQ answers SERVICE_NOT_AVAILABLE when its
- * store is not writable). Undefined for anything else (a bug: the fronts log it).
+ * store is not writable). The message names no path: the broker's log does. Undefined for anything else (a bug:
+ * the fronts log it).
  */
 export function asBrokerError(err: unknown): BrokerError | undefined {
   if (isBrokerError(err)) return err;
+  let why: string | undefined;
   if (isStoreError(err)) {
-    const c = err.code;
-    if (c === StoreErrorCode.DISK_FULL || c === StoreErrorCode.READ_ONLY || c === StoreErrorCode.IO_ERROR || c === StoreErrorCode.CLOSED) {
-      return new BrokerError(BrokerErrorCode.UNAVAILABLE, `service not available: ${err.message}`, true);
+    const errno = (err.cause as NodeJS.ErrnoException | undefined)?.code;
+    if (err.code === StoreErrorCode.CLOSED) why = 'the broker is shutting down';
+    else if (err.code === StoreErrorCode.DISK_FULL || err.code === StoreErrorCode.READ_ONLY || err.code === StoreErrorCode.IO_ERROR) {
+      why = unwritable(err.code, errno);
     }
-    return undefined;
+  } else {
+    const errno = (err as NodeJS.ErrnoException | undefined)?.code;
+    if (errno === 'ENOSPC' || errno === 'EDQUOT') why = unwritable(StoreErrorCode.DISK_FULL, errno);
+    else if (errno === 'EROFS') why = unwritable(StoreErrorCode.READ_ONLY, errno);
   }
-  const errno = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (errno === 'ENOSPC' || errno === 'EDQUOT' || errno === 'EROFS') {
-    const what = errno === 'EROFS' ? "the broker's data dir is on a read-only file system" : "the disk holding the broker's data dir is full";
-    return new BrokerError(BrokerErrorCode.UNAVAILABLE, `service not available: ${what} (${(err as Error).message})`, true);
-  }
-  return undefined;
+  return why === undefined ? undefined : new BrokerError(BrokerErrorCode.UNAVAILABLE, `service not available: ${why}`, true);
+}
+
+function unwritable(code: StoreErrorCode, errno: string | undefined): string {
+  const tag = errno === undefined ? '' : ` (${errno})`;
+  if (code === StoreErrorCode.DISK_FULL) return `the disk holding the broker's data dir is full${tag}; writes are refused until space returns`;
+  if (code === StoreErrorCode.READ_ONLY) return `the broker's data dir is on a read-only file system${tag}; writes are refused until it is writable`;
+  return `writing to the broker's data dir failed${tag}; writes are refused until a write works again`;
 }

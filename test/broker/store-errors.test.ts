@@ -17,6 +17,13 @@ function errno(code: string, message: string): NodeJS.ErrnoException {
   return Object.assign(new Error(message), { code, syscall: 'write' });
 }
 
+const EXPECTED: Record<string, RegExp> = {
+  DISK_FULL: /^service not available: the disk holding the broker's data dir is full \(ENOSPC\); writes are refused until space returns$/,
+  READ_ONLY: /^service not available: the broker's data dir is on a read-only file system \(EROFS\)/,
+  IO_ERROR: /^service not available: writing to the broker's data dir failed \(ENOSPC\)/,
+  CLOSED: /^service not available: the broker is shutting down$/,
+};
+
 describe('broker: store write failures as client errors', () => {
   it('classifies errno values', () => {
     assert.equal(diskErrorCode(errno('ENOSPC', 'x')), StoreErrorCode.DISK_FULL);
@@ -28,11 +35,13 @@ describe('broker: store write failures as client errors', () => {
 
   for (const code of [StoreErrorCode.DISK_FULL, StoreErrorCode.READ_ONLY, StoreErrorCode.IO_ERROR, StoreErrorCode.CLOSED]) {
     it(`store ${code} → UNAVAILABLE, retriable, message kept → remoting 14, gRPC INTERNAL_SERVER_ERROR`, () => {
-      const be = asBrokerError(new StoreError(code, 'the disk holding the data dir /d is full (ENOSPC)', true));
+      const cause = errno(code === StoreErrorCode.READ_ONLY ? 'EROFS' : 'ENOSPC', 'x');
+      const be = asBrokerError(new StoreError(code, 'the data dir /secret/d: ...', true, { cause }));
       assert.ok(be instanceof BrokerError);
       assert.equal(be.code, BrokerErrorCode.UNAVAILABLE);
       assert.equal(be.retriable, true);
-      assert.match(be.message, /^service not available: the disk holding the data dir \/d is full/);
+      assert.match(be.message, EXPECTED[code]);
+      assert.doesNotMatch(be.message, /secret/, 'no server path in what clients see');
       assert.equal(responseCodeOf(be), ResponseCode.SERVICE_NOT_AVAILABLE);
       assert.equal(brokerCodeToV2(be.code), Code.INTERNAL_SERVER_ERROR);
     });

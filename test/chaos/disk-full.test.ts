@@ -199,10 +199,10 @@ describe('chaos: full disk and read-only data dir (tmpfs)', () => {
     await fs.fill(0);
     const grpcRefusal = await sendUntilRefused(clients, 'grpc', acked, 200);
     assert.equal(grpcRefusal.code, GRPC_INTERNAL_SERVER_ERROR, JSON.stringify(grpcRefusal));
-    assert.match(grpcRefusal.message, /disk holding the data dir .* is full/);
+    assert.match(grpcRefusal.message, /the disk holding the broker's data dir is full \(ENOSPC\)/);
     const remotingRefusal = await sendUntilRefused(clients, 'remoting', acked, 200);
     assert.equal(remotingRefusal.code, ResponseCode.SERVICE_NOT_AVAILABLE, JSON.stringify(remotingRefusal));
-    assert.match(remotingRefusal.message, /service not available: the disk holding the data dir .* is full/);
+    assert.match(remotingRefusal.message, /^service not available: the disk holding the broker's data dir is full \(ENOSPC\); writes are refused until space returns$/);
     const sdkRefusal = await sendUntilRefused(clients, 'sdk', acked, 200);
     assert.equal(sdkRefusal.code, ResponseCode.SERVICE_NOT_AVAILABLE, JSON.stringify(sdkRefusal));
     t.diagnostic(`refused while full: gRPC ${grpcRefusal.code} "${grpcRefusal.message.slice(0, 160)}"`);
@@ -214,7 +214,7 @@ describe('chaos: full disk and read-only data dir (tmpfs)', () => {
     while (Date.now() - t0 < 3000) {
       for (const via of ['grpc', 'remoting', 'sdk'] as const) {
         const r = await sendUntilRefused(clients, via, acked, 5);
-        assert.match(r.message, /disk holding the data dir .* is full/);
+        assert.match(r.message, /disk holding the broker's data dir is full/);
         tries++;
       }
       await new Promise((res) => setTimeout(res, 250));
@@ -261,7 +261,7 @@ describe('chaos: full disk and read-only data dir (tmpfs)', () => {
     // Writes to the open segment go on; the next segment cannot be created (64 KiB segments: within ~70 sends).
     const grpcRefusal = await sendUntilRefused(clients, 'grpc', acked, 200);
     assert.equal(grpcRefusal.code, GRPC_INTERNAL_SERVER_ERROR, JSON.stringify(grpcRefusal));
-    assert.match(grpcRefusal.message, /data dir .* is on a read-only file system/);
+    assert.match(grpcRefusal.message, /the broker's data dir is on a read-only file system \(EROFS\)/);
     const remotingRefusal = await sendUntilRefused(clients, 'remoting', acked, 10);
     assert.equal(remotingRefusal.code, ResponseCode.SERVICE_NOT_AVAILABLE, JSON.stringify(remotingRefusal));
     assert.match(remotingRefusal.message, /read-only file system/);
