@@ -215,7 +215,7 @@ function wrapServerStream<Req, Res>(deps: ServiceDeps, h: ServerStreamHandler<Re
         return new Promise<void>((resolve) => {
           const stallMs = deps.writeStallCloseMs ?? 0;
           const stall = stallMs > 0 ? setTimeout(() => {
-            rt.logger.info({ rpc: h.rpc, peer: call.getPeer(), stallMs }, 'client does not read its answer; resetting the stream');
+            rt.logger.warn({ rpc: h.rpc, peer: call.getPeer(), stallMs }, 'gRPC client does not read its answer; resetting the stream');
             if (!resetServerStream(call)) rt.logger.warn('grpc-js internals changed: a stalled stream could not be reset');
             ac.abort();
           }, stallMs) : undefined;
