@@ -89,7 +89,7 @@ export const configSchema = z.strictObject({
         .int()
         .min(64 * KiB)
         .default(16 * MiB)
-        .describe('unread answer bytes per remoting connection before the broker stops reading its requests (twice this closes it)'),
+        .describe('unread answer bytes per remoting connection before the broker stops reading its requests'),
       writeStallCloseMs: z
         .number()
         .int()

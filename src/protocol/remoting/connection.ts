@@ -5,7 +5,8 @@
  *
  * Backpressure: past `maxPendingRequests` unanswered requests, or when the socket's write buffer is over
  * `maxWriteBufferBytes` (a client that sends and never reads), the connection stops reading until both drop.
- * A client that stays over that buffer for `writeStallCloseMs`, or lets it reach twice the bound, is closed.
+ * A client that stays over that buffer for `writeStallCloseMs`, or gets more answers while over it and the byte
+ * budget is exhausted, is closed.
  * With an `admission`, a request over the listener's in-flight bound or the byte budget is answered SYSTEM_BUSY
  * at once; the frames being received and the answers not yet taken by the client are counted in the budget.
  * Garbage closes this connection only.
@@ -115,9 +116,10 @@ export class RemotingConnection {
     } else this.socket.write(head, this.recount);
     this.recount();
     const buffered = this.socket.writableLength;
-    if (before > this.options.maxWriteBufferBytes && buffered > 2 * this.options.maxWriteBufferBytes) {
-      // Already over the bound and still not reading while answers pile up: the answers are dropped with it.
-      this.options.logger.warn({ remote: this.remoteAddress, buffered }, 'remoting client does not read its answers; closing the connection');
+    const budget = this.options.admission?.budget;
+    if (before > this.options.maxWriteBufferBytes && budget !== undefined && budget.used > budget.limitBytes) {
+      // Not reading, over its bound, while the broker is out of budget: its answers are dropped with it.
+      this.options.logger.warn({ remote: this.remoteAddress, buffered }, 'remoting client does not read its answers while the byte budget is exhausted; closing the connection');
       this.socket.destroy();
       return false;
     }
