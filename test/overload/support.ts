@@ -101,9 +101,28 @@ export class NeverReadingGrpc {
   readonly session: ClientHttp2Session;
   readonly closed: number[] = [];
   opened = 0;
+  /** Streams whose HEADERS went out. */
+  ready = 0;
   constructor(endpoint: string) {
     this.session = h2connect(`http://${endpoint}`, { settings: { initialWindowSize: 65_535 } });
     this.session.on('error', () => {});
+  }
+  /** Opens a Telemetry stream that sends nothing and is never read. */
+  openTelemetry(clientId: string): void {
+    const stream = this.session.request({
+      ':method': 'POST',
+      ':path': '/apache.rocketmq.v2.MessagingService/Telemetry',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'x-mq-client-id': clientId,
+      'x-mq-protocol': 'v2',
+    });
+    this.opened++;
+    const id = this.opened;
+    stream.on('error', () => {});
+    stream.on('close', () => this.closed.push(id));
+    stream.once('ready', () => this.ready++);
+    stream.pause();
   }
   openReceive(clientId: string, req: ReceiveMessageRequest): void {
     const stream = this.session.request({
