@@ -3,7 +3,9 @@
 //   fuzz         10 000 requests per port (APOGEE_FUZZ_COUNT; APOGEE_FUZZ_SEED replays a run)
 //   crash-sync   the crash loop with 100 SIGKILLs in sync flush: no acknowledged message may be lost
 //   crash-async  the same in async flush, 30 SIGKILLs: the loss window is reported, not asserted
-// `npm test` runs the same files with short counts. Usage: npm run chaos [-- fuzz,crash-sync,crash-async]
+//   overload     10× the in-flight and long-poll limits and clients that never read, with a small byte budget;
+//                prints requests, refused, served and the broker's peak RSS
+// `npm test` runs the same files with short counts. Usage: npm run chaos [-- fuzz,crash-sync,crash-async,overload]
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +14,7 @@ const PHASES = {
   fuzz: { file: file('fuzz/fuzz.test.js'), env: { APOGEE_FUZZ_COUNT: process.env.APOGEE_FUZZ_COUNT ?? '10000' } },
   'crash-sync': { file: file('chaos/crash-loop.test.js'), env: { APOGEE_CHAOS_KILLS: process.env.APOGEE_CHAOS_KILLS ?? '100', APOGEE_CHAOS_FLUSH: 'sync' } },
   'crash-async': { file: file('chaos/crash-loop.test.js'), env: { APOGEE_CHAOS_KILLS: process.env.APOGEE_CHAOS_KILLS ?? '30', APOGEE_CHAOS_FLUSH: 'async' } },
+  overload: { file: file('overload/overload.test.js'), env: {} },
 };
 const chosen = (process.argv[2] ?? Object.keys(PHASES).join(',')).split(',');
 const unknown = chosen.filter((p) => !(p in PHASES));

@@ -15,6 +15,8 @@ export interface MetricsSources {
   broker(): BrokerApi | undefined;
   /** gRPC requests in progress; undefined while the gRPC server is not up. */
   grpcInFlight?(): number | undefined;
+  /** The global byte budget: bytes counted now, the highest count, requests refused for it. */
+  memoryBudget?(): { used: number; peak: number; refused: number } | undefined;
 }
 
 /** Per-RPC observations from the gRPC front (same shape as its RpcMetricsSink; admin imports no protocol code). */
@@ -185,6 +187,24 @@ export function createBrokerMetrics(sources: MetricsSources): BrokerMetrics {
     collect(): void {
       const n = sources.grpcInFlight?.();
       if (n !== undefined) this.set(n);
+    },
+  });
+  new Gauge({
+    name: 'apogee_memory_budget_used_bytes',
+    help: 'Bytes counted in limits.memoryBudgetBytes: requests in progress and answers not yet read by clients',
+    registers,
+    collect(): void {
+      const b = sources.memoryBudget?.();
+      if (b !== undefined) this.set(b.used);
+    },
+  });
+  new Gauge({
+    name: 'apogee_memory_budget_refused',
+    help: 'Requests refused (TOO_MANY_REQUESTS / SYSTEM_BUSY) because they did not fit in the byte budget, since start',
+    registers,
+    collect(): void {
+      const b = sources.memoryBudget?.();
+      if (b !== undefined) this.set(b.refused);
     },
   });
   // Called once per RPC: cache the labelled children (a handful of RPCs x codes).

@@ -43,6 +43,8 @@ import { SERVER_STREAM_HANDLERS, UNARY_HANDLERS, serveTelemetry } from './handle
 import type { ServerStreamHandler, StreamWriter, UnaryHandler } from './handlers/types.js';
 import type { GrpcAuth } from './auth.js';
 import type { InFlightLimiter } from './limiter.js';
+import type { MemoryBudget } from '../../util/memory-budget.js';
+import { requestBytes, resetServerStream } from './overload.js';
 import type { RpcMetricsSink } from './metrics.js';
 
 type MethodKey = keyof typeof MessagingServiceService;
@@ -100,6 +102,10 @@ export interface ServiceDeps {
   maxTelemetryStreams: number;
   /** Authentication and ACL; undefined when auth is off (then no per-call cost). */
   auth?: GrpcAuth | undefined;
+  /** The global byte budget (request bodies in progress); undefined = not counted. */
+  budget?: MemoryBudget | undefined;
+  /** A stream waiting this long for its client to read is reset (0 or undefined = never). */
+  writeStallCloseMs?: number | undefined;
 }
 
 const NEVER_ABORTED = new AbortController().signal;
@@ -151,6 +157,13 @@ function wrapUnary<Req, Res>(deps: ServiceDeps, h: UnaryHandler<Req, Res>): hand
       reply(h.failure(status(Code.TOO_MANY_REQUESTS, refused)), Code.TOO_MANY_REQUESTS);
       return;
     }
+    const budget = deps.budget;
+    const bytes = budget === undefined ? 0 : requestBytes(h.rpc, call.request);
+    if (bytes > 0 && !budget!.tryReserve(bytes)) {
+      limiter.release(clientId);
+      reply(h.failure(status(Code.TOO_MANY_REQUESTS, budget!.busyMessage(bytes))), Code.TOO_MANY_REQUESTS);
+      return;
+    }
     rt.clients.touch(clientId);
     let p: Promise<Res>;
     try {
@@ -166,7 +179,10 @@ function wrapUnary<Req, Res>(deps: ServiceDeps, h: UnaryHandler<Req, Res>): hand
       },
     )
       .catch((err: unknown) => rt.logger.error({ err, rpc: h.rpc }, 'failed to answer gRPC call'))
-      .finally(() => limiter.release(clientId));
+      .finally(() => {
+        limiter.release(clientId);
+        if (bytes > 0) budget!.release(bytes);
+      });
   };
 }
 
@@ -194,9 +210,17 @@ function wrapServerStream<Req, Res>(deps: ServiceDeps, h: ServerStreamHandler<Re
         wrote = true;
         if (ac.signal.aborted) return Promise.resolve();
         if (call.write(message)) return Promise.resolve();
-        // The client's flow-control window is full: wait for it (or for the client to go away).
+        // The client's flow-control window is full: wait for it (or for the client to go away). A client that
+        // does not read within writeStallCloseMs has its stream reset, so its answer and slot are freed.
         return new Promise<void>((resolve) => {
+          const stallMs = deps.writeStallCloseMs ?? 0;
+          const stall = stallMs > 0 ? setTimeout(() => {
+            rt.logger.warn({ rpc: h.rpc, peer: call.getPeer(), stallMs }, 'gRPC client does not read its answer; resetting the stream');
+            if (!resetServerStream(call)) rt.logger.warn('grpc-js internals changed: a stalled stream could not be reset');
+            ac.abort();
+          }, stallMs) : undefined;
           const done = (): void => {
+            if (stall) clearTimeout(stall);
             call.off('drain', done);
             ac.signal.removeEventListener('abort', done);
             resolve();
