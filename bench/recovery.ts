@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,8 @@ export interface RecoveryFigures {
   messages: number;
   /** Spawn of `apogee start` to its ready line on stdout. */
   readyMs: number;
+  /** CPU time (user + system) the broker used until ready: steadier than readyMs on a shared machine. */
+  cpuMsToReady: number;
   /** The store's own recovery time (its RecoveryReport.durationMs), from the broker's log. */
   storeRecoveryMs: number | null;
   /** Bytes of commit log the store verified at open (recovered end minus where its scan started). */
@@ -33,6 +35,8 @@ export interface RecoveryFigures {
   peakRssMb: number;
   /** RSS after the broker has been idle for `IDLE_SETTLE_MS` after ready. */
   idleRssMb: number;
+  /** The machine's 1-minute load average when measured (other work inflates readyMs). */
+  loadAverage: number;
   note?: string;
 }
 
@@ -54,6 +58,13 @@ function rssMb(pid: number): number | undefined {
   } catch {
     return undefined; // the process is gone
   }
+}
+
+/** utime + stime of a process in ms (/proc/<pid>/stat, clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
 }
 
 function childEnv(): NodeJS.ProcessEnv {
@@ -101,6 +112,7 @@ function lineMatching(proc: ChildProcess, re: RegExp, timeoutMs: number, stderrT
 
 interface StartResult {
   readyMs: number;
+  cpuMs: number;
   peakRssMb: number;
   idleRssMb: number;
   recovery: { durationMs?: number; scannedFrom?: number; recoveredTo?: number; redispatchedRecords?: number } | undefined;
@@ -125,6 +137,7 @@ async function timeStart(dataDir: string, flush: 'sync' | 'async'): Promise<Star
   try {
     await lineMatching(proc, /^apogee ready /, 600_000, () => stderr.slice(-3000));
     const readyMs = performance.now() - t0;
+    const cpu = cpuMs(proc.pid as number);
     await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
     const idle = rssMb(proc.pid as number) ?? 0;
     for (const line of stderr.split('\n')) {
@@ -135,7 +148,7 @@ async function timeStart(dataDir: string, flush: 'sync' | 'async'): Promise<Star
         // not a JSON log line
       }
     }
-    return { readyMs, peakRssMb: Math.max(peak, idle), idleRssMb: idle, recovery };
+    return { readyMs, cpuMs: cpu, peakRssMb: Math.max(peak, idle), idleRssMb: idle, recovery };
   } finally {
     clearInterval(sampler);
     proc.kill('SIGTERM');
@@ -167,17 +180,20 @@ async function fillAndKill(dataDir: string, bytes: number, flush: 'sync' | 'asyn
 function figures(kind: RecoveryFigures['kind'], flush: 'sync' | 'async', commitLogBytes: number, messages: number, s: StartResult): RecoveryFigures {
   const rec = s.recovery;
   const scanned = rec?.recoveredTo !== undefined && rec.scannedFrom !== undefined ? rec.recoveredTo - rec.scannedFrom : null;
+  const load = loadavg()[0] as number;
   return {
     kind,
     durability: flush,
     commitLogBytes,
     messages,
     readyMs: Math.round(s.readyMs),
+    cpuMsToReady: s.cpuMs,
     storeRecoveryMs: rec?.durationMs !== undefined ? Math.round(rec.durationMs) : null,
     scannedBytes: scanned,
     redispatchedRecords: rec?.redispatchedRecords ?? null,
     peakRssMb: Math.round(s.peakRssMb * 10) / 10,
     idleRssMb: Math.round(s.idleRssMb * 10) / 10,
+    loadAverage: Math.round(load * 10) / 10,
   };
 }
 

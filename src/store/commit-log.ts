@@ -36,7 +36,8 @@ export interface ScanEnd {
 
 export type RecordVisitor = (buf: Buffer, pos: number, size: number, offset: number) => void | Promise<void>;
 
-const SCAN_CHUNK = 8 * 1024 * 1024;
+/** Read size of recovery scans: large enough for few reads, small enough not to stay in RSS after open. */
+const SCAN_CHUNK = 2 * 1024 * 1024;
 const FIRST_READ = 4096;
 
 export class CommitLog {
