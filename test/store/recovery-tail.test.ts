@@ -4,14 +4,14 @@
  * that window is cut as before; older damage is caught on read; derived files are still checked and rebuilt.
  */
 import assert from 'node:assert/strict';
-import { cp, open, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { cp, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { encodeCheckpoint, readCheckpoint, VerifyPoints, type Checkpoint } from '../../src/store/checkpoint.js';
 import { offsetName } from '../../src/store/file-util.js';
 import { openMessageStore, type AppendResult, type MessageStore, type StoreOptions } from '../../src/store/index.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { bodyOf, input, recordingLogger, tempDir } from './helpers.js';
+import { bodyOf, input, recordingLogger, tempDir, waitFor } from './helpers.js';
 
 const SEG = 8 * 1024 * 1024;
 const MARGIN = 128 * 1024;
@@ -259,5 +259,39 @@ describe('store: VerifyPoints', () => {
     v.dropBelow(400);
     assert.equal(v.verifyFrom(450), 400, 'the new start is the oldest point');
     assert.equal(v.verifyFrom(1000), 500);
+  });
+});
+
+describe('store: index snapshots by bytes indexed', () => {
+  it('snapshots the index once indexSnapshotBytes were indexed (a crash re-indexes from the snapshot)', async () => {
+    const { dir: base, cleanup } = await tempDir();
+    const dir = join(base, 'live');
+    try {
+      const store = await openMessageStore({
+        ...opts(dir),
+        checkpointIntervalMs: 5,
+        indexSnapshotIntervalMs: 3_600_000,
+        indexSnapshotBytes: 64 * 1024,
+      });
+      const writes: Array<Promise<AppendResult>> = [];
+      for (let i = 0; i < 200; i++) writes.push(store.append(input('T', 0, bodyOf(BODY, i), { UNIQ_KEY: `s${i}` })));
+      const done = await Promise.all(writes);
+      const last = done[done.length - 1] as AppendResult;
+      // Only the byte trigger can write active.idx here (the interval is an hour; the store is not closed).
+      await waitFor(async () => {
+        try {
+          return (await stat(join(dir, 'index', 'active.idx'))).size > 64;
+        } catch {
+          return false;
+        }
+      }, 10_000, 'index snapshot');
+      const { decodeIndexHeader } = await import('../../src/store/index-file.js');
+      const h = decodeIndexHeader(await readFile(join(dir, 'index', 'active.idx')));
+      assert.ok(typeof h !== 'string', String(h));
+      assert.ok(h.endOffset >= 64 * 1024 && h.endOffset <= last.commitLogOffset + last.size, `snapshot covers up to ${h.endOffset}`);
+      await store.close();
+    } finally {
+      await cleanup();
+    }
   });
 });
