@@ -472,6 +472,7 @@ export class DefaultMessageStore implements MessageStore {
     this.appendCount += batch.length;
     this.index.cover(end);
     this.dispatchedTo = end;
+    this.verifyPoints.note(end); // a batch end: a record boundary (VerifyPoints keeps one per margin/16)
     batch.length = 0;
   }
 
