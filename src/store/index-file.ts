@@ -159,10 +159,14 @@ export class IndexBuilder {
     };
   }
 
-  /** The file image as parts; `copy` when the builder keeps changing while the parts are written. */
+  /**
+   * The file image as parts; `copy` when the builder keeps changing while the parts are written. Only the slots
+   * are copied then: entries below entryCount never change (a grown buffer is a new one), so a view of them stays
+   * consistent with the header and slots taken now, without a second copy of up to 32 MiB.
+   */
   fileParts(copy: boolean): Buffer[] {
     const entries = this.entries.subarray(0, this.entryCount * INDEX_ENTRY_SIZE);
-    return [encodeIndexHeader(this.header()), copy ? Buffer.from(this.slots) : this.slots, copy ? Buffer.from(entries) : entries];
+    return [encodeIndexHeader(this.header()), copy ? Buffer.from(this.slots) : this.slots, entries];
   }
 
   /** Appends offsets of entries with this hash, newest first, until `out` holds `limit`. */
