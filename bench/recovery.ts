@@ -233,6 +233,11 @@ async function fillChild(dataDir: string, bytes: number, flush: 'sync' | 'async'
   const { silentLogger } = await import('../src/util/logger.js');
   const store = await openMessageStore({ dataDir, flushMode: flush, logger: silentLogger(), retention: { checkIntervalMs: 0 } });
   const body = Buffer.alloc(bodyBytes, 0x61);
+  // Never outlive the parent or fill the disk: stop when orphaned or far past the target.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent || store.stats().commitLogMaxOffset > bytes * 2 + (64 << 20)) process.exit(1);
+  }, 100).unref();
   let n = 0;
   let announced = false;
   const writer = async (w: number): Promise<void> => {
