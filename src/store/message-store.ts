@@ -136,7 +136,7 @@ function resolveOptions(o: StoreOptions): Resolved {
     checkpointIntervalMs: intOption(o.checkpointIntervalMs, 'checkpointIntervalMs', 1000, 1),
     indexSnapshotIntervalMs: intOption(o.indexSnapshotIntervalMs, 'indexSnapshotIntervalMs', 10_000, 1),
     indexSnapshotBytes: intOption(o.indexSnapshotBytes, 'indexSnapshotBytes', 64 * MiB, 1),
-    recoveryVerifyBytes: intOption(o.recoveryVerifyBytes, 'recoveryVerifyBytes', 32 * MiB, 0),
+    recoveryVerifyBytes: intOption(o.recoveryVerifyBytes, 'recoveryVerifyBytes', 96 * MiB, 0),
     maxPendingAppendBytes: intOption(o.maxPendingAppendBytes, 'maxPendingAppendBytes', 64 * MiB, 1),
     tailCacheBytes: intOption(o.tailCacheBytes, 'tailCacheBytes', 16 * MiB, 0),
     diskUsage: o.diskUsage ?? statfsUsage,

@@ -150,7 +150,9 @@ export interface StoreOptions {
   indexSnapshotBytes?: number;
   /**
    * After a crash, how many bytes below the checkpoint's flushed offset the commit log is verified again, besides
-   * everything after it (default 32 MiB; never more than the checkpoint's segment). Bounds recovery time.
+   * everything after it (default 96 MiB; never more than the checkpoint's segment). Bounds recovery time. The
+   * default is above indexSnapshotBytes so the range the index re-reads after a crash was verified first: an
+   * unverified damaged record there would stop recovery (queue offsets cannot skip it) instead of being cut.
    */
   recoveryVerifyBytes?: number;
   /** Bytes of appends waiting to be written before `append` callers wait (backpressure; default 64 MiB). */
