@@ -16,6 +16,7 @@ import { recoveryRows } from './recovery-slot.js';
 import { runTables, targetsTable } from './report.js';
 import { writeResults } from './results.js';
 import { runSystem } from './run-system.js';
+import { schemaProblems } from './schema.js';
 import { storeRows } from './store.js';
 import { openApogee } from './systems/apogee.js';
 import { openNats } from './systems/nats.js';
@@ -81,6 +82,8 @@ async function main(): Promise<void> {
     loadAvg: { start: load0, end: loadavg()[0]! },
     durationSec: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
   };
+  const problems = schemaProblems(results);
+  if (problems.length > 0) log(`results do not match the schema (written anyway): ${problems.slice(0, 5).join('; ')}`);
   const files = await writeResults(results);
   const head = `${opts.quick ? 'Quick' : 'Full'} run ${results.date}, Node ${results.node}, ${results.cores} cores, load ${load0.toFixed(1)} → ${results.loadAvg!.end.toFixed(1)}, ${results.durationSec} s`;
   process.stdout.write(`## Bench results\n\n${head}\n\n${runTables(rows, baselines)}\n### Targets\n\n${targetsTable(evaluateTargets(rows, baselines))}\n\nwritten: ${files.latest}, ${files.dated}\n`);

@@ -44,8 +44,10 @@ function finish(base: Base, sampler: Sampler, messages: number, perSec: number, 
 export async function sendRows(s: SystemSession, section: Section, client: ClientName, windows: readonly number[], bodyBytes: number, sizes: Sizes): Promise<BenchRow[]> {
   const base = (inFlight: number): Base => ({ section, system: s.system, client, durability: s.durability, inFlight, bodyBytes });
   let sender: Sender;
+  const open = (): Promise<Sender> => s.openSender(client, { bodyBytes, transactional: section === 'transactions' });
   try {
-    sender = await s.openSender(client, { bodyBytes, transactional: section === 'transactions' });
+    // One retry: on a loaded machine a client's start-up (route fetch, settings) can time out once.
+    sender = await open().catch(() => new Promise<void>((r) => setTimeout(r, 1000)).then(open));
   } catch (err) {
     return windows.map((n) => failedRow(base(n), err));
   }

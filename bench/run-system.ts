@@ -67,8 +67,10 @@ async function runItem(s: SystemSession, hub: PipeHub, item: PlanItem, sizes: Si
 
 export async function runSystem(p: SystemPlan, items: readonly PlanItem[], open: () => Promise<SystemSession>, sizes: Sizes, log: (s: string) => void): Promise<BenchRow[]> {
   let session: SystemSession;
+  const t0 = Date.now();
   try {
     session = await open();
+    log(`${p.system} ${p.durability}: open in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   } catch (err) {
     const why = `not reachable: ${(err as Error).message.split('\n')[0]}`;
     log(`${p.system} (${p.durability}): ${why}`);
@@ -90,7 +92,9 @@ export async function runSystem(p: SystemPlan, items: readonly PlanItem[], open:
       log(`${p.system} ${p.durability} ${what}: ${figures} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     }
   } finally {
+    const t1 = Date.now();
     await close();
+    log(`${p.system} ${p.durability}: closed in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
   }
   return rows;
 }

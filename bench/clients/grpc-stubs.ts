@@ -10,8 +10,10 @@ import type { SendOptions, Sender } from '../systems/session.js';
 
 const OK = 20000;
 
-export function grpcStubsSender(endpoint: string, topic: string, opts: SendOptions): Sender {
+export async function grpcStubsSender(endpoint: string, topic: string, opts: SendOptions): Promise<Sender> {
   const client = new MessagingServiceClient(endpoint, credentials.createInsecure());
+  // Connected before the first call: a busy JVM proxy may take seconds to accept, and an unready channel fails fast.
+  await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + 15_000, (err) => (err ? reject(err) : resolve())));
   const md = new Metadata();
   md.set('x-mq-client-id', `bench-${randomUUID()}`);
   md.set('x-mq-protocol', 'v2');

@@ -40,6 +40,9 @@ export async function officialNodePipe(endpoint: string, topic: string, group: s
     consumerGroup: group,
     subscriptions: new Map([[topic, '*']]),
     awaitDuration: 500,
+    // The deadline is requestTimeout + awaitDuration; Apache RocketMQ's proxy refuses a receive whose deadline
+    // leaves less than its minimum long poll (5 s), and then polls that long when the queue is empty.
+    requestTimeout: 10_000,
   });
   await consumer.startup();
   // One receive before anything is sent: the group's offsets exist from here, wherever a new group would start.
@@ -64,7 +67,8 @@ export async function officialNodePipe(endpoint: string, topic: string, group: s
     },
     close: async () => {
       running = false;
-      await Promise.all(loops); // each ends after at most one long poll (awaitDuration)
+      // Not waiting for the loops' last long polls (up to 5 s on the reference): their errors are caught.
+      void Promise.all(loops);
       await producer.shutdown().catch(() => {});
       await consumer.shutdown().catch(() => {});
     },

@@ -48,7 +48,16 @@ public final class ClassicSendBench {
     int status = 0;
     try {
       // Route look-up, connection and JIT before the first measured window.
-      SendResult first = producer.send(new Message(topic, "bench", body));
+      // Retried: on a loaded machine the first route fetch from the name server can time out.
+      SendResult first = null;
+      for (int attempt = 1; first == null; attempt++) {
+        try {
+          first = producer.send(new Message(topic, "bench", body));
+        } catch (Exception e) {
+          if (attempt == 5) throw e;
+          Thread.sleep(500);
+        }
+      }
       if (first.getSendStatus() != SendStatus.SEND_OK) throw new IllegalStateException("warm-up send: " + first.getSendStatus());
       window(producer, topic, body, 16, Math.min(2.0, seconds));
       for (int n : windows) {
