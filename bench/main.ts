@@ -4,7 +4,7 @@
  * Streams (appendfsync always and everysec), through the clients each serves. Writes bench/results/latest.json
  * and a dated copy, and prints one markdown table per section plus the issue's targets. See docs/performance.md.
  *
- * Environment: APOGEE_BENCH_SECONDS (seconds per window; default 4, quick 0.4), APOGEE_BENCH_NO_REFERENCE=1
+ * Environment: APOGEE_BENCH_SECONDS (seconds per window; default 3, quick 0.4), APOGEE_BENCH_NO_REFERENCE=1
  * (skip Apache RocketMQ), APOGEE_BENCH_AMQP_URL, APOGEE_BENCH_NATS_URL, APOGEE_BENCH_REDIS_URL.
  */
 import { cpus, loadavg } from 'node:os';

@@ -17,7 +17,7 @@ export interface Sizes {
   warmUp: number;
 }
 
-export const FULL: Sizes = { seconds: 4, consumeMessages: 20_000, latencySeconds: 4, offeredPerSec: 1_000, warmUp: 20 };
+export const FULL: Sizes = { seconds: 3, consumeMessages: 5_000, latencySeconds: 3, offeredPerSec: 1_000, warmUp: 20 };
 export const QUICK: Sizes = { seconds: 0.4, consumeMessages: 600, latencySeconds: 0.5, offeredPerSec: 1_000, warmUp: 3 };
 
 const PROTOCOLS: Record<string, readonly ClientName[]> = {
