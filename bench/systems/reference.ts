@@ -34,7 +34,7 @@ function launcher(args: string[], env: Record<string, string>): Promise<{ code: 
 
 /** Stops the reference (short grace: its store is thrown away). Safe to call when it is not running. */
 export async function stopReference(): Promise<void> {
-  await launcher(['stop'], { REFERENCE_STOP_GRACE_MS: '3000' });
+  await launcher(['stop'], { REFERENCE_STOP_GRACE_MS: '1000' });
 }
 
 export async function openReference(flush: Durability): Promise<SystemSession> {
