@@ -12,7 +12,7 @@ import { ceilingRows } from './ceiling.js';
 import { cleanupAll, cleanupOnSignals } from './cleanup.js';
 import { parseArgs, wanted, type Options } from './options.js';
 import { planFor, SYSTEMS, WINDOWS, type SystemPlan } from './plan.js';
-import { recoveryRows } from './recovery-slot.js';
+import { recoveryRows } from './recovery-rows.js';
 import { runTables, targetsTable } from './report.js';
 import { writeResults } from './results.js';
 import { runSystem } from './run-system.js';

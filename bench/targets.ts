@@ -82,7 +82,7 @@ export function evaluateTargets(rows: readonly BenchRow[], baselines: readonly B
   out.push(peak ? { target: loadTarget, measured: `max ${peak.peakRssMb!.toFixed(0)} MB (${label(peak)})`, met: peak.peakRssMb! <= 300 } : none(loadTarget));
 
   const recTarget = 'Recovery after kill -9 with a 1 GiB commit log ≤ 2 s';
-  const rec = rows.filter((r) => r.section === 'recovery' && typeof r.readyMs === 'number' && ((r as { commitLogBytes?: number }).commitLogBytes ?? 0) >= 2 ** 30);
-  out.push(rec.length ? { target: recTarget, measured: rec.map((r) => `${(r.readyMs! / 1000).toFixed(2)} s`).join(', '), met: rec.every((r) => r.readyMs! <= 2000) } : none(recTarget, 'not measured (recovery section not wired yet)'));
+  const rec = rows.filter((r) => r.section === 'recovery' && typeof r.readyMs === 'number' && ((r as { commitLogBytes?: number }).commitLogBytes ?? 0) >= 0.9 * 2 ** 30);
+  out.push(rec.length ? { target: recTarget, measured: rec.map((r) => `${(r.readyMs! / 1000).toFixed(2)} s`).join(', '), met: rec.every((r) => r.readyMs! <= 2000) } : none(recTarget, 'not measured (the recovery section did not run, or ran with --quick: 256 MiB)'));
   return out;
 }
