@@ -71,6 +71,9 @@ const RESPONSE_CODECS: Record<MethodKey, Encoder> = {
   syncLiteSubscription: SyncLiteSubscriptionResponse,
 };
 
+/** Below this, copying the encoded answer is cheaper than sharing its memory. */
+const SMALL_RESPONSE_BYTES = 4096;
+
 /**
  * The generated definition copies every encoded response into a new Buffer; these views share the encoder's
  * memory instead (a 4 MiB body is then encoded once and not copied again).
@@ -84,6 +87,9 @@ export function messagingServiceDefinition(): ServiceDefinition {
       ...m,
       responseSerialize: (value: never): Buffer => {
         const u8 = codec.encode(value).finish();
+        // Small answers (SendMessage, Ack, EndTransaction...) live in V8's heap: reading `.buffer` would move them
+        // off-heap, which costs more than copying them into the Buffer pool.
+        if (u8.byteLength < SMALL_RESPONSE_BYTES) return Buffer.from(u8);
         return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
       },
     };
