@@ -115,16 +115,30 @@ function deadlineOf(call: ServerSurfaceCall): number {
   return d instanceof Date ? d.getTime() : d;
 }
 
+/** The per-call context; peer, authority and deadline are read from grpc-js only when a handler asks. */
+class LazyCallContext implements CallContext {
+  constructor(
+    private readonly call: ServerSurfaceCall & { metadata: Metadata },
+    readonly rpc: string,
+    readonly clientId: string,
+    readonly signal: AbortSignal,
+  ) {}
+  get metadata(): Metadata {
+    return this.call.metadata;
+  }
+  get peer(): string {
+    return this.call.getPeer();
+  }
+  get authority(): string {
+    return this.call.getHost();
+  }
+  get deadline(): number {
+    return deadlineOf(this.call);
+  }
+}
+
 function makeContext(call: ServerSurfaceCall & { metadata: Metadata }, rpc: string, clientId: string, signal: AbortSignal): CallContext {
-  return {
-    rpc,
-    clientId,
-    metadata: call.metadata,
-    peer: call.getPeer(),
-    authority: call.getHost(),
-    deadline: deadlineOf(call),
-    signal,
-  };
+  return new LazyCallContext(call, rpc, clientId, signal);
 }
 
 function observe(deps: ServiceDeps, rpc: string, code: Code, started: number): void {
