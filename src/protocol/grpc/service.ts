@@ -73,6 +73,9 @@ const RESPONSE_CODECS: Record<MethodKey, Encoder> = {
   syncLiteSubscription: SyncLiteSubscriptionResponse,
 };
 
+/** Below this, copying the encoded answer is cheaper than sharing its memory. */
+const SMALL_RESPONSE_BYTES = 4096;
+
 /**
  * The generated definition copies every encoded response into a new Buffer; these views share the encoder's
  * memory instead (a 4 MiB body is then encoded once and not copied again).
@@ -86,6 +89,9 @@ export function messagingServiceDefinition(): ServiceDefinition {
       ...m,
       responseSerialize: (value: never): Buffer => {
         const u8 = codec.encode(value).finish();
+        // Small answers (SendMessage, Ack, EndTransaction...) live in V8's heap: reading `.buffer` would move them
+        // off-heap, which costs more than copying them into the Buffer pool.
+        if (u8.byteLength < SMALL_RESPONSE_BYTES) return Buffer.from(u8);
         return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
       },
     };
@@ -115,16 +121,30 @@ function deadlineOf(call: ServerSurfaceCall): number {
   return d instanceof Date ? d.getTime() : d;
 }
 
+/** The per-call context; peer, authority and deadline are read from grpc-js only when a handler asks. */
+class LazyCallContext implements CallContext {
+  constructor(
+    private readonly call: ServerSurfaceCall & { metadata: Metadata },
+    readonly rpc: string,
+    readonly clientId: string,
+    readonly signal: AbortSignal,
+  ) {}
+  get metadata(): Metadata {
+    return this.call.metadata;
+  }
+  get peer(): string {
+    return this.call.getPeer();
+  }
+  get authority(): string {
+    return this.call.getHost();
+  }
+  get deadline(): number {
+    return deadlineOf(this.call);
+  }
+}
+
 function makeContext(call: ServerSurfaceCall & { metadata: Metadata }, rpc: string, clientId: string, signal: AbortSignal): CallContext {
-  return {
-    rpc,
-    clientId,
-    metadata: call.metadata,
-    peer: call.getPeer(),
-    authority: call.getHost(),
-    deadline: deadlineOf(call),
-    signal,
-  };
+  return new LazyCallContext(call, rpc, clientId, signal);
 }
 
 function observe(deps: ServiceDeps, rpc: string, code: Code, started: number): void {
