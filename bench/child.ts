@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 export interface BenchChild {
   /** The groups of the ready line's match. */
   readonly ready: RegExpMatchArray;
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -50,5 +51,5 @@ export async function startChild(file: string, args: string[], readyLine: RegExp
       }
     });
   });
-  return { ready, stop };
+  return { ready, pid: proc.pid!, stop };
 }

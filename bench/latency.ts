@@ -23,14 +23,15 @@ export interface LoopResult {
   perSec: number;
   p50: number;
   p99: number;
+  p999: number;
 }
 
 /**
  * Calls `one` from `inFlight` concurrent loops, each awaiting its call before the next, for `seconds` (after 20
  * warm-up calls: connections, JIT), and reports calls per second and latency percentiles in ms.
  */
-export async function runLoops(inFlight: number, seconds: number, one: () => Promise<unknown>): Promise<LoopResult> {
-  for (let i = 0; i < 20; i++) await one();
+export async function runLoops(inFlight: number, seconds: number, one: () => Promise<unknown>, warmUp = 20): Promise<LoopResult> {
+  for (let i = 0; i < warmUp; i++) await one();
   const lat = new LatencySample();
   const t0 = performance.now();
   const deadline = t0 + seconds * 1000;
@@ -47,7 +48,7 @@ export async function runLoops(inFlight: number, seconds: number, one: () => Pro
     }),
   );
   const elapsed = (performance.now() - t0) / 1000;
-  return { count: lat.count, perSec: lat.count / elapsed, p50: lat.percentile(0.5), p99: lat.percentile(0.99) };
+  return { count: lat.count, perSec: lat.count / elapsed, p50: lat.percentile(0.5), p99: lat.percentile(0.99), p999: lat.percentile(0.999) };
 }
 
 /** Right-aligns every column but the first. */

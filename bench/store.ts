@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openMessageStore, type AppendInput, type FlushMode } from '../src/store/index.js';
 import { silentLogger } from '../src/util/logger.js';
+import { perThousand, startSampler } from './proc-sampler.js';
+import type { BenchRow } from './types.js';
 
 export interface StoreBenchRow {
   mode: FlushMode;
@@ -20,11 +22,6 @@ export interface StoreBenchRow {
   fsyncs: number;
   p50Ms: number;
   p99Ms: number;
-}
-
-export interface StoreBenchResult {
-  rawFsyncPerSec: number;
-  rows: StoreBenchRow[];
 }
 
 const RECORD_BODY = 1024;
@@ -104,43 +101,40 @@ async function runStore(base: string, mode: FlushMode, writers: number, seconds:
   };
 }
 
-function fmt(n: number, digits = 0): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-}
-
-export function formatStoreBench(r: StoreBenchResult): string {
-  const head = ['mode', 'writers', 'records/s', 'MiB/s', 'x raw fsync', 'fsyncs', 'records/fsync', 'p50 ms', 'p99 ms'];
-  const rows = r.rows.map((x) => [
-    x.mode,
-    String(x.writers),
-    fmt(x.recordsPerSec),
-    fmt(x.mbPerSec, 1),
-    fmt(x.recordsPerSec / r.rawFsyncPerSec, 1),
-    fmt(x.fsyncs),
-    x.fsyncs > 0 ? fmt(x.records / x.fsyncs, 1) : '-',
-    fmt(x.p50Ms, 3),
-    fmt(x.p99Ms, 3),
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
-  const line = (cells: string[]): string => '| ' + cells.map((c, i) => (i < 1 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join(' | ') + ' |';
-  return [
-    `raw serial write(1 KiB)+fdatasync: ${fmt(r.rawFsyncPerSec)} /s`,
-    line(head),
-    '|' + widths.map((w, i) => (i < 1 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|',
-    ...rows.map(line),
-  ].join('\n');
-}
-
-/** Bench section "store". `seconds` per run (7 runs: raw fsync + 2 modes × 3 writer counts). */
-export async function storeBench(seconds = 5): Promise<StoreBenchResult> {
+/**
+ * Section "store": the store alone, in this process (no network, no protocol): 1 KiB appends from 1/16/256
+ * concurrent writers in sync and async flush mode, with this process's CPU and RSS. The raw serial fdatasync
+ * rate of the same disk is in each row's note.
+ */
+export async function storeRows(seconds: number): Promise<BenchRow[]> {
   const base = await mkdtemp(join(tmpdir(), 'apogee-bench-'));
   try {
-    const rawFsyncPerSec = await rawFsyncRate(base, Math.min(3, seconds));
-    const rows: StoreBenchRow[] = [];
+    const raw = await rawFsyncRate(base, Math.min(2, seconds));
+    const rows: BenchRow[] = [];
     for (const mode of ['sync', 'async'] as const) {
-      for (const writers of [1, 16, 256]) rows.push(await runStore(base, mode, writers, seconds));
+      for (const writers of [1, 16, 256]) {
+        const sampler = startSampler([process.pid]);
+        const r = await runStore(base, mode, writers, seconds);
+        const usage = sampler.stop();
+        const cpu = perThousand(usage.cpuMs, r.records);
+        rows.push({
+          section: 'store',
+          system: 'apogee',
+          client: 'in-process',
+          durability: mode,
+          inFlight: writers,
+          bodyBytes: RECORD_BODY,
+          msgsPerSec: Math.round(r.recordsPerSec),
+          p50Ms: Math.round(r.p50Ms * 1000) / 1000,
+          p99Ms: Math.round(r.p99Ms * 1000) / 1000,
+          cpuMsPer1k: cpu === null ? null : Math.round(cpu * 10) / 10,
+          peakRssMb: usage.peakRssMb === null ? null : Math.round(usage.peakRssMb * 10) / 10,
+          messages: r.records,
+          note: `store.append() in the bench process; ${r.fsyncs} fdatasyncs (${r.fsyncs > 0 ? (r.records / r.fsyncs).toFixed(1) : '-'} records each); raw serial write+fdatasync ${Math.round(raw)}/s`,
+        });
+      }
     }
-    return { rawFsyncPerSec, rows };
+    return rows;
   } finally {
     await rm(base, { recursive: true, force: true });
   }

@@ -4,7 +4,10 @@
 //   crash-sync   the crash loop with 100 SIGKILLs in sync flush: no acknowledged message may be lost
 //   crash-async  the same in async flush, 30 SIGKILLs: the loss window is reported, not asserted
 //   disk-full    full disk and read-only data dir on a tmpfs the test mounts (needs root; else skipped, saying why)
-// `npm test` runs the same files with short counts. Usage: npm run chaos [-- fuzz,crash-sync,crash-async]
+//   overload     10× the in-flight and long-poll limits and clients that never read, with a small byte budget;
+//                prints requests, refused, served and the broker's peak RSS
+// `npm test` runs the same files with short counts.
+// Usage: npm run chaos [-- fuzz,crash-sync,crash-async,disk-full,overload]
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -14,6 +17,7 @@ const PHASES = {
   'crash-sync': { file: file('chaos/crash-loop.test.js'), env: { APOGEE_CHAOS_KILLS: process.env.APOGEE_CHAOS_KILLS ?? '100', APOGEE_CHAOS_FLUSH: 'sync' } },
   'crash-async': { file: file('chaos/crash-loop.test.js'), env: { APOGEE_CHAOS_KILLS: process.env.APOGEE_CHAOS_KILLS ?? '30', APOGEE_CHAOS_FLUSH: 'async' } },
   'disk-full': { file: file('chaos/disk-full.test.js'), env: {} },
+  overload: { file: file('overload/overload.test.js'), env: {} },
 };
 const chosen = (process.argv[2] ?? Object.keys(PHASES).join(',')).split(',');
 const unknown = chosen.filter((p) => !(p in PHASES));

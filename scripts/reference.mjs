@@ -449,7 +449,7 @@ function stateUp(state) {
 
 function readyLine(state) {
   return `reference ready grpc=127.0.0.1:${state.ports.grpc} namesrv=${state.namesrv} ` +
-    `remoting=127.0.0.1:${state.ports.remoting} broker=127.0.0.1:${state.ports.broker} home=${state.home}`;
+    `remoting=127.0.0.1:${state.ports.remoting} broker=127.0.0.1:${state.ports.broker} flush=${state.flush ?? 'sync'} home=${state.home}`;
 }
 
 async function withLock(fn) {
@@ -486,7 +486,8 @@ function brokerConf(cfg) {
     `listenPort=${cfg.ports.broker}`,
     `storePathRootDir=${cfg.store}`,
     `storePathCommitLog=${join(cfg.store, 'commitlog')}`,
-    'flushDiskType=SYNC_FLUSH',
+    // REFERENCE_FLUSH=async gives ASYNC_FLUSH, for benches that compare both flush modes.
+    `flushDiskType=${cfg.flush === 'async' ? 'ASYNC_FLUSH' : 'SYNC_FLUSH'}`,
     // Topics are created explicitly so that an unknown topic answers TOPIC_NOT_FOUND, as clients' tests expect.
     'autoCreateTopicEnable=false',
     'autoCreateSubscriptionGroup=true',
@@ -521,7 +522,10 @@ async function loadConfig() {
       throw new UsageError(`REFERENCE_PROXY_JSON is not JSON: ${err.message}`);
     }
   }
+  const flush = envStr('REFERENCE_FLUSH', 'sync');
+  if (flush !== 'sync' && flush !== 'async') throw new UsageError(`REFERENCE_FLUSH must be sync or async, got "${flush}"`);
   return {
+    flush,
     ports: { namesrv, grpc, remoting, broker },
     heap: envStr('REFERENCE_HEAP', '1g'),
     namesrvHeap: envStr('REFERENCE_NAMESRV_HEAP', '256m'),
@@ -541,6 +545,9 @@ async function loadConfig() {
 async function start() {
   return withLock(async () => {
     const existing = await readState();
+    if (stateUp(existing) && (existing.flush ?? 'sync') !== (process.env.REFERENCE_FLUSH || 'sync')) {
+      throw new UsageError(`already running with flush=${existing.flush ?? 'sync'}; stop it first to start with REFERENCE_FLUSH=${process.env.REFERENCE_FLUSH || 'sync'}`);
+    }
     if (stateUp(existing)) {
       log('already running');
       console.log(readyLine(existing));
@@ -583,6 +590,7 @@ async function start() {
       startedAt: new Date().toISOString(),
       pids: { namesrv: 0, proxy: 0 },
       ports: cfg.ports,
+      flush: cfg.flush,
       namesrv: `127.0.0.1:${cfg.ports.namesrv}`,
       grpc: `127.0.0.1:${cfg.ports.grpc}`,
       base,
@@ -769,7 +777,8 @@ environment: REFERENCE_NAMESRV_PORT (19876) REFERENCE_GRPC_PORT (18081) REFERENC
   REFERENCE_BROKER_PORT (10911; also uses -2 and +1) REFERENCE_HEAP (1g) REFERENCE_NAMESRV_HEAP (256m)
   REFERENCE_DIRECT_MEMORY (256m) REFERENCE_TX_CHECK_INTERVAL_MS (5000) REFERENCE_TX_TIMEOUT_MS (3000)
   REFERENCE_TX_CHECK_MAX (15) REFERENCE_BROKER_CONF ("k=v;k=v") REFERENCE_PROXY_JSON ('{"k":v}')
-  REFERENCE_START_TIMEOUT_MS (120000) REFERENCE_STOP_GRACE_MS (15000) REFERENCE_RUN_DIR (reference/.run)`;
+  REFERENCE_START_TIMEOUT_MS (120000) REFERENCE_STOP_GRACE_MS (15000) REFERENCE_RUN_DIR (reference/.run)
+  REFERENCE_FLUSH (sync: flushDiskType=SYNC_FLUSH; async: ASYNC_FLUSH)`;
 
 async function main(argv) {
   const [cmd, ...rest] = argv;

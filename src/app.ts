@@ -24,6 +24,7 @@ import { openMessageStore } from './store/index.js';
 import type { MessageStore } from './store/types.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { createLogger, type Logger } from './util/logger.js';
+import { MemoryBudget } from './util/memory-budget.js';
 
 /** Config keys (all optional, validated like a config file) plus what only code can pass. */
 export interface StartBrokerOptions extends ApogeeConfigInput {
@@ -47,6 +48,8 @@ export interface RunningBroker {
   /** The effective config after defaults. */
   readonly config: ApogeeConfig;
   readonly metrics: BrokerMetrics;
+  /** The global byte budget (`limits.memoryBudgetBytes`) shared by the gRPC and remoting fronts. */
+  readonly budget: MemoryBudget;
   readonly state: LifecycleState;
   /** Stops admin HTTP, gRPC, broker, store — in that order. Idempotent; later calls return the same promise. */
   close(): Promise<void>;
@@ -80,6 +83,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   const authorizer = config.auth.enabled ? new Authorizer(acl) : undefined;
   if (authorizer && acl.size === 0) logger.warn('auth is on and no user exists yet: create one with `apogee user create` (admin token) or clients are all refused');
 
+  const budget = new MemoryBudget(config.limits.memoryBudgetBytes);
   let state: LifecycleState = 'starting';
   let store: MessageStore | undefined;
   let broker: Broker | undefined;
@@ -92,6 +96,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     storeStats: () => store?.stats(),
     broker: () => (state === 'serving' ? broker : undefined),
     grpcInFlight: () => grpc?.inFlight(),
+    memoryBudget: () => budget,
   });
 
   const status = (): StatusReport => ({
@@ -175,6 +180,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       maxDelayMs: config.maxDelayMs,
       defaultQueueNums: config.defaultTopicQueueNums,
       transaction: config.transaction,
+      maxLongPollsPerGroup: config.limits.maxLongPollsPerGroup,
       consumptionMetrics: metrics.consumptionSink,
     });
     grpc = await startGrpcServer({
@@ -185,7 +191,14 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       metrics: metrics.rpcSink,
       brokerName: config.brokerName,
       // Producers are told these limits in Settings; they must be the configured ones.
-      settings: { maxBodyBytes: config.maxBodySize, maxDelayMs: config.maxDelayMs },
+      settings: {
+        maxBodyBytes: config.maxBodySize,
+        maxDelayMs: config.maxDelayMs,
+        maxInFlightPerClient: config.limits.maxInFlightPerClient,
+        maxInFlightGlobal: config.limits.maxInFlightGlobal,
+      },
+      budget,
+      writeStallCloseMs: config.limits.writeStallCloseMs,
       ...(authorizer ? { auth: new GrpcAuth(authorizer) } : {}),
       ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     });
@@ -198,6 +211,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
         brokerName: config.brokerName,
         clusterName: config.clusterName,
         maxBodyBytes: config.maxBodySize,
+        maxInFlight: config.limits.maxInFlightGlobal,
+        maxHeldPulls: config.limits.maxHeldPulls,
+        maxWriteBufferBytes: config.limits.connectionWriteBufferBytes,
+        writeStallCloseMs: config.limits.writeStallCloseMs,
+        budget,
         ...(authorizer ? { authorizer } : {}),
         ...(tls ? { tlsContext: tls.context } : {}),
       });
@@ -249,6 +267,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     store: openedStore,
     config,
     metrics,
+    budget,
     get state(): LifecycleState {
       return state;
     },

@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BrokerApi, TransactionStats } from '../broker/api.js';
 import type { ConsumptionMetricsSink } from '../broker/consumption/metrics-sink.js';
 import type { StoreMetricsSink, StoreStats } from '../store/types.js';
+import { PlainHistogram, type PlainSeries } from './plain-histogram.js';
 
 export interface MetricsSources {
   /** undefined while the store is not open. */
@@ -15,6 +16,8 @@ export interface MetricsSources {
   broker(): BrokerApi | undefined;
   /** gRPC requests in progress; undefined while the gRPC server is not up. */
   grpcInFlight?(): number | undefined;
+  /** The global byte budget: bytes counted now, the highest count, requests refused for it. */
+  memoryBudget?(): { used: number; peak: number; refused: number } | undefined;
 }
 
 /** Per-RPC observations from the gRPC front (same shape as its RpcMetricsSink; admin imports no protocol code). */
@@ -38,6 +41,14 @@ export interface BrokerMetrics {
 interface TopicCounters {
   messages: Counter.Internal;
   bytes: Counter.Internal;
+  /** Not yet folded into the prom-client counters. */
+  pendingMessages: number;
+  pendingBytes: number;
+}
+
+interface RpcCodeCounter {
+  counter: Counter.Internal;
+  pending: number;
 }
 
 interface GroupTopicCounters {
@@ -45,14 +56,35 @@ interface GroupTopicCounters {
   redeliveries: Counter.Internal;
   acks: Counter.Internal;
   deadLettered: Counter.Internal;
+  /** Acks not yet folded into `acks` (one per acked message: the hot one). */
+  pendingAcks: number;
 }
 
 export function createBrokerMetrics(sources: MetricsSources): BrokerMetrics {
   const registry = new Registry();
   const registers = [registry];
 
-  const messages = new Counter({ name: 'apogee_messages_appended_total', help: 'Records appended to the commit log', labelNames: ['topic'], registers });
-  const bytes = new Counter({ name: 'apogee_bytes_appended_total', help: 'Record bytes appended to the commit log', labelNames: ['topic'], registers });
+  // Hot-path counts (per append, per RPC) are plain numbers folded into prom-client when scraped: a labelled
+  // prom-client child hashes its labels on every inc, which cost more than the rest of the observation.
+  const perTopic = new Map<string, TopicCounters>();
+  const messages = new Counter({
+    name: 'apogee_messages_appended_total',
+    help: 'Records appended to the commit log',
+    labelNames: ['topic'],
+    registers,
+    collect(): void {
+      for (const c of perTopic.values()) if (c.pendingMessages > 0) (c.messages.inc(c.pendingMessages), (c.pendingMessages = 0));
+    },
+  });
+  const bytes = new Counter({
+    name: 'apogee_bytes_appended_total',
+    help: 'Record bytes appended to the commit log',
+    labelNames: ['topic'],
+    registers,
+    collect(): void {
+      for (const c of perTopic.values()) if (c.pendingBytes > 0) (c.bytes.inc(c.pendingBytes), (c.pendingBytes = 0));
+    },
+  });
   const flushSeconds = new Histogram({
     name: 'apogee_flush_duration_seconds',
     help: 'Commit-log flush (fdatasync) latency',
@@ -118,7 +150,17 @@ export function createBrokerMetrics(sources: MetricsSources): BrokerMetrics {
   const groupLabels = ['group', 'topic'];
   const deliveries = new Counter({ name: 'apogee_consumer_deliveries_total', help: 'Messages handed to receivers, redeliveries included', labelNames: groupLabels, registers });
   const redeliveries = new Counter({ name: 'apogee_consumer_redeliveries_total', help: 'Deliveries of attempt 2 or later', labelNames: groupLabels, registers });
-  const acks = new Counter({ name: 'apogee_consumer_acks_total', help: 'Messages acked', labelNames: groupLabels, registers });
+  const acks = new Counter({
+    name: 'apogee_consumer_acks_total',
+    help: 'Messages acked',
+    labelNames: groupLabels,
+    registers,
+    collect(): void {
+      for (const byTopic of perGroup.values()) {
+        for (const c of byTopic.values()) if (c.pendingAcks > 0) (c.acks.inc(c.pendingAcks), (c.pendingAcks = 0));
+      }
+    },
+  });
   const dlqMoves = new Counter({ name: 'apogee_consumer_dlq_moves_total', help: 'Messages moved to the dead-letter topic %DLQ%<group>', labelNames: groupLabels, registers });
   // Keyed by group, then topic: no string is built per call. Bounded by the groups and topics that exist.
   const perGroup = new Map<string, Map<string, GroupTopicCounters>>();
@@ -128,7 +170,7 @@ export function createBrokerMetrics(sources: MetricsSources): BrokerMetrics {
     let c = byTopic.get(topic);
     if (!c) {
       const labels = { group, topic };
-      c = { deliveries: deliveries.labels(labels), redeliveries: redeliveries.labels(labels), acks: acks.labels(labels), deadLettered: dlqMoves.labels(labels) };
+      c = { deliveries: deliveries.labels(labels), redeliveries: redeliveries.labels(labels), acks: acks.labels(labels), deadLettered: dlqMoves.labels(labels), pendingAcks: 0 };
       byTopic.set(topic, c);
     }
     return c;
@@ -140,24 +182,23 @@ export function createBrokerMetrics(sources: MetricsSources): BrokerMetrics {
       if (redelivered > 0) c.redeliveries.inc(redelivered);
     },
     acked(group: string, topic: string): void {
-      countersOf(group, topic).acks.inc();
+      countersOf(group, topic).pendingAcks++;
     },
     deadLettered(group: string, topic: string): void {
       countersOf(group, topic).deadLettered.inc();
     },
   };
 
-  // The sink is on the append path: cache the labelled children so a record costs two increments, no lookups.
-  const perTopic = new Map<string, TopicCounters>();
+  // The sink is on the append path: a record costs one map lookup and two additions.
   const storeSink: StoreMetricsSink = {
     appended(topic: string, size: number): void {
       let c = perTopic.get(topic);
       if (!c) {
-        c = { messages: messages.labels(topic), bytes: bytes.labels(topic) };
+        c = { messages: messages.labels(topic), bytes: bytes.labels(topic), pendingMessages: 0, pendingBytes: 0 };
         perTopic.set(topic, c);
       }
-      c.messages.inc();
-      c.bytes.inc(size);
+      c.pendingMessages++;
+      c.pendingBytes += size;
     },
     flushed(durationMs: number, records: number): void {
       flushSeconds.observe(durationMs / 1000);
@@ -165,19 +206,26 @@ export function createBrokerMetrics(sources: MetricsSources): BrokerMetrics {
     },
   };
 
+  // Keyed by RPC, then code: no string is built per call. A handful of RPCs x codes.
+  const rpcCounters = new Map<string, Map<string, RpcCodeCounter>>();
   const rpcRequests = new Counter({
     name: 'apogee_grpc_requests_total',
     help: 'Finished gRPC calls by RPC and v2 status code',
     labelNames: ['rpc', 'code'],
     registers,
+    collect(): void {
+      for (const byCode of rpcCounters.values()) {
+        for (const c of byCode.values()) if (c.pending > 0) (c.counter.inc(c.pending), (c.pending = 0));
+      }
+    },
   });
-  const rpcSeconds = new Histogram({
-    name: 'apogee_grpc_request_duration_seconds',
-    help: 'gRPC call latency by RPC (ReceiveMessage includes its long poll)',
-    labelNames: ['rpc'],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  const rpcSeconds = new PlainHistogram(
+    'apogee_grpc_request_duration_seconds',
+    'gRPC call latency by RPC (ReceiveMessage includes its long poll)',
+    'rpc',
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,
-  });
+  );
   new Gauge({
     name: 'apogee_grpc_requests_in_flight',
     help: 'gRPC requests in progress (Telemetry streams excluded)',
@@ -187,15 +235,32 @@ export function createBrokerMetrics(sources: MetricsSources): BrokerMetrics {
       if (n !== undefined) this.set(n);
     },
   });
-  // Called once per RPC: cache the labelled children (a handful of RPCs x codes).
-  const rpcCounters = new Map<string, Counter.Internal>();
-  const rpcHistograms = new Map<string, Histogram.Internal<'rpc'>>();
+  new Gauge({
+    name: 'apogee_memory_budget_used_bytes',
+    help: 'Bytes counted in limits.memoryBudgetBytes: requests in progress and answers not yet read by clients',
+    registers,
+    collect(): void {
+      const b = sources.memoryBudget?.();
+      if (b !== undefined) this.set(b.used);
+    },
+  });
+  new Gauge({
+    name: 'apogee_memory_budget_refused',
+    help: 'Requests refused (TOO_MANY_REQUESTS / SYSTEM_BUSY) because they did not fit in the byte budget, since start',
+    registers,
+    collect(): void {
+      const b = sources.memoryBudget?.();
+      if (b !== undefined) this.set(b.refused);
+    },
+  });
+  const rpcHistograms = new Map<string, PlainSeries>();
   const rpcSink: RpcObservationSink = {
     observe(rpc: string, code: string, latencyMs: number): void {
-      const key = `${rpc} ${code}`;
-      let c = rpcCounters.get(key);
-      if (!c) rpcCounters.set(key, (c = rpcRequests.labels(rpc, code)));
-      c.inc();
+      let byCode = rpcCounters.get(rpc);
+      if (!byCode) rpcCounters.set(rpc, (byCode = new Map()));
+      let c = byCode.get(code);
+      if (!c) byCode.set(code, (c = { counter: rpcRequests.labels(rpc, code), pending: 0 }));
+      c.pending++;
       let h = rpcHistograms.get(rpc);
       if (!h) rpcHistograms.set(rpc, (h = rpcSeconds.labels(rpc)));
       h.observe(latencyMs / 1000);

@@ -88,6 +88,7 @@ export class Broker implements BrokerApi {
       resolveGroup: (name) => this.resolveGroup(name),
       ensureDeadLetterTopic: (group) => this.ensureDeadLetterTopic(group),
       ...(options.maxReceiveBytes !== undefined ? { maxReceiveBytes: options.maxReceiveBytes } : {}),
+      ...(options.maxLongPollsPerGroup !== undefined ? { maxWaitersPerGroup: options.maxLongPollsPerGroup } : {}),
       ...(options.consumptionMetrics ? { metrics: options.consumptionMetrics } : {}),
     });
     this.timers = new TimerService({

@@ -27,6 +27,8 @@ export interface BrokerOptions {
   defaultQueueNums?: number;
   /** Body bytes one receive gathers at most (default 16 MiB; at least one message is always returned). */
   maxReceiveBytes?: number;
+  /** Receive long polls waiting per consumer group (default 1024); more are refused TOO_MANY_REQUESTS. */
+  maxLongPollsPerGroup?: number;
   /** Receives delivery, ack and dead-letter counts (admin metrics); none by default. */
   consumptionMetrics?: ConsumptionMetricsSink;
 }

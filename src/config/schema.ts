@@ -72,6 +72,33 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('TLS for the client-facing listeners'),
+  limits: z
+    .strictObject({
+      memoryBudgetBytes: z
+        .number()
+        .int()
+        .min(MiB)
+        .default(256 * MiB)
+        .describe('bytes of accepted, unanswered requests and of answers queued to slow clients (gRPC and remoting); past it new requests get TOO_MANY_REQUESTS / SYSTEM_BUSY'),
+      maxInFlightPerClient: z.number().int().min(1).default(1000).describe('gRPC requests in progress per client id (long polls included); more get TOO_MANY_REQUESTS'),
+      maxInFlightGlobal: z.number().int().min(1).default(10_000).describe('requests in progress in total, per front (gRPC calls, gRPC Telemetry streams, remoting requests); more get TOO_MANY_REQUESTS / SYSTEM_BUSY'),
+      maxLongPollsPerGroup: z.number().int().min(1).default(1024).describe('gRPC ReceiveMessage long polls waiting per consumer group; more get TOO_MANY_REQUESTS'),
+      maxHeldPulls: z.number().int().min(1).default(100_000).describe('remoting PULL_MESSAGE requests held by long polling in total; more get SYSTEM_BUSY'),
+      connectionWriteBufferBytes: z
+        .number()
+        .int()
+        .min(64 * KiB)
+        .default(16 * MiB)
+        .describe('unread answer bytes per remoting connection before the broker stops reading its requests'),
+      writeStallCloseMs: z
+        .number()
+        .int()
+        .min(0)
+        .default(60_000)
+        .describe('a remoting connection or gRPC stream that has not read its answers for this long while over its buffer is closed (0 = never)'),
+    })
+    .prefault({})
+    .describe('overload protection: in-flight requests, long polls, the global byte budget, clients that do not read'),
   autoCreateGroups: z.boolean().default(true).describe('create a consumer group on first use'),
   brokerName: z
     .string()

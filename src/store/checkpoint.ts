@@ -21,6 +21,12 @@ export interface Checkpoint {
   queues: Array<[string, number, number]>;
   /** [topic, commit-log offset]: records of the topic below the offset belong to a deleted topic. */
   deletedTopics: Array<[string, number]>;
+  /**
+   * A record boundary some way (about the store's `recoveryVerifyBytes`) below `commitLogFlushedOffset`: after a
+   * crash the commit log is verified from here (never from before the start of the checkpoint's segment). Absent
+   * in checkpoints of older builds: then the whole segment is verified.
+   */
+  verifyFrom?: number;
 }
 
 export function encodeCheckpoint(cp: Checkpoint): Buffer {
@@ -48,6 +54,7 @@ export function readCheckpoint(path: string): Checkpoint | string | undefined {
     const cp = JSON.parse(json) as Checkpoint;
     if (!Number.isSafeInteger(cp.commitLogFlushedOffset) || !Number.isSafeInteger(cp.consumeQueueOffset)) return 'bad offsets';
     if (!Array.isArray(cp.queues) || !Array.isArray(cp.deletedTopics)) return 'bad lists';
+    if (cp.verifyFrom !== undefined && (!Number.isSafeInteger(cp.verifyFrom) || cp.verifyFrom < 0)) return 'bad verifyFrom';
     return cp;
   } catch {
     return 'bad JSON';
@@ -56,4 +63,52 @@ export function readCheckpoint(path: string): Checkpoint | string | undefined {
 
 export async function writeCheckpoint(path: string, dir: string, cp: Checkpoint): Promise<void> {
   await writeFileAtomic(path, dir, encodeCheckpoint(cp));
+}
+
+/**
+ * Record boundaries the store has seen (where recovery started, batch ends at checkpoint time), thinned so the
+ * list stays short, from which each checkpoint picks its `verifyFrom`: the newest boundary at least `margin`
+ * bytes below the flushed offset. The verified tail after a crash is thus about `margin` plus one checkpoint
+ * interval of writes, whatever the log's size (RocketMQ verifies whole mapped files from the checkpoint's).
+ */
+export class VerifyPoints {
+  private readonly points: number[] = [];
+
+  constructor(private readonly margin: number, seeds: number[]) {
+    for (const s of [...seeds].sort((a, b) => a - b)) this.note(s);
+  }
+
+  /** A record boundary (ascending calls; lower ones are ignored). */
+  note(offset: number): void {
+    const n = this.points.length;
+    const last = this.points[n - 1];
+    if (last !== undefined && offset <= last) return;
+    // Points closer than margin/16 add nothing (one per margin-sized step is enough): move the newest instead.
+    const prev = this.points[n - 2];
+    if (prev !== undefined && offset - prev < this.margin / 16) {
+      this.points[n - 1] = offset;
+      return;
+    }
+    this.points.push(offset);
+  }
+
+  /** The verify start for a checkpoint at `flushed`; older points no longer needed are dropped. */
+  verifyFrom(flushed: number): number | undefined {
+    let pick = -1;
+    for (let i = 0; i < this.points.length; i++) if ((this.points[i] as number) <= flushed - this.margin) pick = i;
+    if (pick < 0) return this.points[0];
+    this.points.splice(0, pick);
+    return this.points[0];
+  }
+
+  /** Points below the commit log's new start (retention) cannot be read any more. */
+  dropBelow(min: number): void {
+    let dropped = false;
+    while (this.points.length > 0 && (this.points[0] as number) < min) {
+      this.points.shift();
+      dropped = true;
+    }
+    // The commit log's first segment start is a record boundary too.
+    if (dropped && (this.points[0] === undefined || (this.points[0] as number) > min)) this.points.unshift(min);
+  }
 }

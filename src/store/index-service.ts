@@ -4,7 +4,7 @@
  * `index/active.idx` (atomic rename). The files describe which commit-log range they cover, so after a crash the
  * store re-dispatches from the end of that range; missing or damaged files are rebuilt from the commit log.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync, unlinkSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { offsetName, parseOffsetName, writeFileAtomic } from './file-util.js';
@@ -107,13 +107,12 @@ export class IndexService {
     let active: IndexBuilder | undefined;
     const activePath = join(dir, ACTIVE_NAME);
     if (existsSync(activePath)) {
-      const bytes = readFileSync(activePath);
-      const h = decodeIndexHeader(bytes.subarray(0, INDEX_HEADER_SIZE));
+      const h = readHeader(activePath);
       const fits =
         typeof h !== 'string' &&
         h.endOffset <= recoveredTo &&
         (sealed.length > 0 ? h.beginOffset === chainEnd : h.beginOffset <= commitLogMin);
-      if (fits) active = IndexBuilder.fromBytes(h, bytes);
+      if (fits) active = IndexBuilder.fromFileSync(h, activePath);
       if (!active) {
         logger.info({ file: activePath }, 'index: snapshot does not continue the index files; indexing its range again');
         unlinkSync(activePath);

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { statfs, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type Checkpoint, CHECKPOINT_FILE, writeCheckpoint } from './checkpoint.js';
+import { type Checkpoint, CHECKPOINT_FILE, VerifyPoints, writeCheckpoint } from './checkpoint.js';
 import { CommitLog } from './commit-log.js';
 import type { ConsumeQueue } from './consume-queue.js';
 import { ConsumeQueueTable } from './consume-queue-table.js';
@@ -94,6 +94,8 @@ interface Resolved {
   indexMaxEntries: number;
   checkpointIntervalMs: number;
   indexSnapshotIntervalMs: number;
+  indexSnapshotBytes: number;
+  recoveryVerifyBytes: number;
   maxPendingAppendBytes: number;
   tailCacheBytes: number;
   diskUsage: (dir: string) => Promise<number>;
@@ -145,6 +147,8 @@ function resolveOptions(o: StoreOptions): Resolved {
     indexMaxEntries: intOption(o.indexMaxEntries, 'indexMaxEntries', 1 << 21, 1, 1 << 28),
     checkpointIntervalMs: intOption(o.checkpointIntervalMs, 'checkpointIntervalMs', 1000, 1),
     indexSnapshotIntervalMs: intOption(o.indexSnapshotIntervalMs, 'indexSnapshotIntervalMs', 10_000, 1),
+    indexSnapshotBytes: intOption(o.indexSnapshotBytes, 'indexSnapshotBytes', 64 * MiB, 1),
+    recoveryVerifyBytes: intOption(o.recoveryVerifyBytes, 'recoveryVerifyBytes', 96 * MiB, 0),
     maxPendingAppendBytes: intOption(o.maxPendingAppendBytes, 'maxPendingAppendBytes', 64 * MiB, 1),
     tailCacheBytes: intOption(o.tailCacheBytes, 'tailCacheBytes', 16 * MiB, 0),
     diskUsage: o.diskUsage ?? statfsUsage,
@@ -188,8 +192,12 @@ export class DefaultMessageStore implements MessageStore {
   private derivedChain: Promise<unknown> = Promise.resolve();
   private derivedBusy = false;
   private lastSnapshotAt = performance.now();
+  /** Index coverage of the last snapshot on disk: a crash re-indexes from there. */
+  private snapshotCoverage: number;
   private lastCheckpoint: { flushed: number; cq: number; tableVersion: number; tombVersion: number } | undefined;
   private tombVersion = 0;
+  /** Where the next crash recovery starts verifying (the checkpoint's `verifyFrom`). */
+  private readonly verifyPoints: VerifyPoints;
   private appendCount = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly reportedDamage = new Set<number>();
@@ -206,7 +214,11 @@ export class DefaultMessageStore implements MessageStore {
     private readonly index: IndexService,
     private readonly tombstones: Map<string, number>,
     recovery: RecoveryReport,
+    verifyPoints: number[],
+    indexCoverageOnDisk: number,
   ) {
+    this.verifyPoints = new VerifyPoints(opts.recoveryVerifyBytes, verifyPoints);
+    this.snapshotCoverage = indexCoverageOnDisk;
     this.dataDir = opts.dataDir;
     this.recovery = recovery;
     this.logger = opts.logger;
@@ -265,7 +277,7 @@ export class DefaultMessageStore implements MessageStore {
         indexMaxEntries: o.indexMaxEntries,
         logger,
       });
-      const store = new DefaultMessageStore(o, lock, commitLog, table, cqPool, rec.index, rec.tombstones, rec.report);
+      const store = new DefaultMessageStore(o, lock, commitLog, table, cqPool, rec.index, rec.tombstones, rec.report, rec.verifyPoints, rec.indexCoverageOnDisk);
       await store.writeCheckpointNow(store.dispatchedTo, true);
       store.startTimers();
       logger.info(
@@ -580,6 +592,7 @@ export class DefaultMessageStore implements MessageStore {
     this.appendCount += batch.length;
     this.index.cover(end);
     this.dispatchedTo = end;
+    this.verifyPoints.note(end); // a batch end: a record boundary (VerifyPoints keeps one per margin/16)
     batch.length = 0;
   }
 
@@ -850,6 +863,7 @@ export class DefaultMessageStore implements MessageStore {
       const min = log.minOffset();
       for (const q of [...this.table.all()]) await q.correctMinOffset(min);
       await this.index.dropBelow(min);
+      this.verifyPoints.dropBelow(min);
       for (const [t, at] of this.tombstones) {
         if (at <= min) {
           this.tombstones.delete(t);
@@ -876,9 +890,17 @@ export class DefaultMessageStore implements MessageStore {
     try {
       const cqTarget = this.dispatchedTo;
       await this.table.flushAll(true);
-      const due = final || performance.now() - this.lastSnapshotAt >= this.opts.indexSnapshotIntervalMs;
+      // By time, or by bytes indexed since the last snapshot (what a crash would index again).
+      const coverage = this.index.coverage;
+      const due =
+        final ||
+        performance.now() - this.lastSnapshotAt >= this.opts.indexSnapshotIntervalMs ||
+        coverage - this.snapshotCoverage >= this.opts.indexSnapshotBytes;
       await this.index.persist(due);
-      if (due) this.lastSnapshotAt = performance.now();
+      if (due) {
+        this.lastSnapshotAt = performance.now();
+        this.snapshotCoverage = coverage;
+      }
       await this.writeCheckpointNow(cqTarget, false);
     } finally {
       this.derivedBusy = false;
@@ -900,6 +922,9 @@ export class DefaultMessageStore implements MessageStore {
     }
     const queues: Checkpoint['queues'] = [];
     for (const q of this.table.all()) if (q.persistedMax > 0) queues.push([q.topic, q.queueId, q.persistedMax]);
+    // The flushed offset is a batch end or a segment start: a record boundary.
+    this.verifyPoints.note(flushed);
+    const verifyFrom = this.verifyPoints.verifyFrom(flushed);
     const cp: Checkpoint = {
       commitLogFlushedOffset: flushed,
       consumeQueueOffset: cqOffset,
@@ -907,6 +932,7 @@ export class DefaultMessageStore implements MessageStore {
       queues,
       deletedTopics: [...this.tombstones],
     };
+    if (verifyFrom !== undefined) cp.verifyFrom = verifyFrom;
     await writeCheckpoint(join(this.dataDir, CHECKPOINT_FILE), this.dataDir, cp);
     this.lastCheckpoint = { flushed, cq: cqOffset, tableVersion: this.table.version, tombVersion: this.tombVersion };
   }

@@ -33,6 +33,10 @@ export interface RecoveryInput {
 
 export interface RecoveryOutput {
   report: RecoveryReport;
+  /** Record boundaries to seed the store's verify points with (see VerifyPoints). */
+  verifyPoints: number[];
+  /** Commit-log offset the index files on disk cover up to (the snapshot's end). */
+  indexCoverageOnDisk: number;
   index: IndexService;
   tombstones: Map<string, number>;
 }
@@ -66,7 +70,10 @@ export async function recover(inp: RecoveryInput): Promise<RecoveryOutput> {
   let scanFrom = clMin;
   if (cp) {
     const trusted = Math.min(cp.commitLogFlushedOffset, cp.consumeQueueOffset);
-    scanFrom = Math.max(clMin, inp.crashed ? commitLog.segmentStartOf(trusted) : trusted);
+    // After a crash: from the checkpoint's verify point (about recoveryVerifyBytes below it), never before the
+    // start of its segment nor after the trusted offset; a checkpoint without one means the whole segment.
+    const verifyFrom = inp.crashed ? Math.max(commitLog.segmentStartOf(trusted), Math.min(cp.verifyFrom ?? 0, trusted)) : trusted;
+    scanFrom = Math.max(clMin, verifyFrom);
   }
   let res = await commitLog.scan(scanFrom, undefined);
   if (res.reason !== undefined && res.end === scanFrom && lastStart !== undefined) {
@@ -79,6 +86,7 @@ export async function recover(inp: RecoveryInput): Promise<RecoveryOutput> {
     }
   }
   const recoveredTo = res.end;
+  const verifiedBytes = recoveredTo - scanFrom;
   let truncatedBytes = 0;
   if (res.reason !== undefined) {
     truncatedBytes = await commitLog.truncate(recoveredTo);
@@ -152,6 +160,7 @@ export async function recover(inp: RecoveryInput): Promise<RecoveryOutput> {
   const indexFrom = idx.coverage;
   const from = Math.min(cqFrom, indexFrom);
   let redispatched = 0;
+  let redispatchedBytes = 0;
   let unflushed = 0;
   const canStartLate = (q: ConsumeQueue, set: Set<ConsumeQueue> | undefined): boolean =>
     q.isBlank && (rebuildAll || rebuildQueues.has(q) || (set?.has(q) ?? false));
@@ -161,6 +170,7 @@ export async function recover(inp: RecoveryInput): Promise<RecoveryOutput> {
     const end = await commitLog.scan(
       passFrom,
       async (buf, pos, size, offset) => {
+        redispatchedBytes += size;
         const wantIndex = withIndex && offset >= indexFrom;
         const h = decodeHeader(buf, pos, size, wantIndex);
         const tomb = tombstones.get(h.topic);
@@ -187,6 +197,7 @@ export async function recover(inp: RecoveryInput): Promise<RecoveryOutput> {
         }
       },
       recoveredTo,
+      scanFrom, // [scanFrom, recoveredTo) was verified in step A
     );
     if (end.reason !== undefined) {
       throw new StoreError(StoreErrorCode.CORRUPT, `commit log changed during recovery at ${end.end}: ${end.reason}`);
@@ -209,7 +220,8 @@ export async function recover(inp: RecoveryInput): Promise<RecoveryOutput> {
   idx.service.cover(recoveredTo);
   for (const q of table.all()) q.assignedOffset = q.maxOffset;
   await table.flushAll(true);
-  await idx.service.persist(true);
+  // The index is not written here: its files say what they cover, so the background flush can write it (the
+  // snapshot is due at once when much was re-indexed) and a crash before then only re-indexes that range again.
   if (hasData) for (const q of table.all()) await q.correctMinOffset(clMin);
 
   const report: RecoveryReport = {
@@ -219,8 +231,13 @@ export async function recover(inp: RecoveryInput): Promise<RecoveryOutput> {
     rebuilt,
     durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
     scannedFrom: scanFrom,
+    verifiedBytes,
+    redispatchFrom: from < recoveredTo ? from : recoveredTo,
+    redispatchedBytes,
     redispatchedRecords: redispatched,
   };
   if (res.reason !== undefined) report.truncateReason = res.reason;
-  return { report, index: idx.service, tombstones };
+  const verifyPoints = [scanFrom, recoveredTo];
+  if (cp?.verifyFrom !== undefined && cp.verifyFrom >= clMin && cp.verifyFrom <= recoveredTo) verifyPoints.push(cp.verifyFrom);
+  return { report, verifyPoints, indexCoverageOnDisk: indexFrom, index: idx.service, tombstones };
 }

@@ -87,6 +87,12 @@ export interface RecoveryReport {
   durationMs: number;
   /** Commit-log offset the integrity scan started at (records from there on had their CRCs checked). */
   scannedFrom?: number;
+  /** Bytes of commit log the integrity scan verified (from `scannedFrom` to `recoveredTo`). */
+  verifiedBytes?: number;
+  /** Where re-dispatch into consume queues and the index started (= recoveredTo when nothing was missing). */
+  redispatchFrom?: number;
+  /** Bytes of commit-log records read again for re-dispatch (both passes). */
+  redispatchedBytes?: number;
   /** Records whose consume-queue entries (and index keys) were rebuilt from the commit log at open. */
   redispatchedRecords?: number;
 }
@@ -140,6 +146,15 @@ export interface StoreOptions {
   checkpointIntervalMs?: number;
   /** How often the in-memory index is snapshotted to disk, ms (default 10,000). */
   indexSnapshotIntervalMs?: number;
+  /** Also snapshot the index once this many commit-log bytes were indexed since the last one (default 64 MiB). */
+  indexSnapshotBytes?: number;
+  /**
+   * After a crash, how many bytes below the checkpoint's flushed offset the commit log is verified again, besides
+   * everything after it (default 96 MiB; never more than the checkpoint's segment). Bounds recovery time. The
+   * default is above indexSnapshotBytes so the range the index re-reads after a crash was verified first: an
+   * unverified damaged record there would stop recovery (queue offsets cannot skip it) instead of being cut.
+   */
+  recoveryVerifyBytes?: number;
   /** Bytes of appends waiting to be written before `append` callers wait (backpressure; default 64 MiB). */
   maxPendingAppendBytes?: number;
   /** Recent commit-log bytes kept in memory for reads (default 16 MiB). */

@@ -151,3 +151,24 @@ describe('transactional messages', () => {
     assert.deepEqual((await receiveAll('gTx')).map((m) => m.body.toString()), ['order-7']);
   });
 });
+
+describe('transactional messages in sync flush', () => {
+  let fx: BrokerFixture;
+  before(async () => {
+    fx = await openBrokerFixture({}, { flushMode: 'sync' });
+    await fx.broker.createTopic({ name: 'TxSync', messageType: 'TRANSACTION', queueNums: 1 });
+  });
+  after(async () => fx.close());
+
+  it('a COMMIT writes the real copy and its op record with one fdatasync, the copy first', async () => {
+    const r = await fx.broker.send({ topic: 'TxSync', body: Buffer.from('one flush'), messageType: 'TRANSACTION' });
+    const before = fx.store.stats();
+    await fx.broker.endTransaction({ transactionId: r.transactionId, topic: 'TxSync', resolution: 'COMMIT', source: 'client' });
+    const after = fx.store.stats();
+    assert.equal(after.appendCount - before.appendCount, 2, 'the real copy and the op record');
+    assert.equal(after.fsyncCount - before.fsyncCount, 1, 'one fdatasync covers both');
+    const [copy] = await fx.store.readQueue('TxSync', 0, 0, 1);
+    const [op] = await fx.store.readQueue('RMQ_SYS_TRANS_OP_HALF_TOPIC', 0, 0, 1);
+    assert.ok(copy && op && copy.commitLogOffset < op.commitLogOffset, 'the copy precedes its op record in the commit log');
+  });
+});

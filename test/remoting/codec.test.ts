@@ -68,6 +68,38 @@ describe('remoting codec', () => {
     assert.throws(() => decodeFrameContent(badJson), /JSON header/);
   });
 
+  it('joins a frame that spans many chunks once, when its last chunk arrives', () => {
+    const content = Buffer.alloc(256 * 1024, 7);
+    const frame = Buffer.concat([Buffer.alloc(4), content]);
+    frame.writeInt32BE(content.length, 0);
+    const d = new FrameDecoder(1024 * 1024);
+    const out: Buffer[] = [];
+    const concat = Buffer.concat;
+    let joins = 0;
+    Buffer.concat = ((list: readonly Uint8Array[], total?: number) => {
+      joins++;
+      return concat(list, total);
+    }) as typeof Buffer.concat;
+    try {
+      for (let i = 0; i < frame.length; i += 1000) d.push(frame.subarray(i, i + 1000), (f) => void out.push(Buffer.from(f)));
+    } finally {
+      Buffer.concat = concat;
+    }
+    assert.equal(out.length, 1);
+    assert.ok(out[0]!.equals(content));
+    assert.equal(joins, 1, 'chunks copied once');
+    assert.equal(d.buffered, 0);
+  });
+
+  it('refuses an over-limit length word that follows a frame whose handler paused the decoder', () => {
+    const d = new FrameDecoder(1000);
+    const buf = Buffer.alloc(8 + 8);
+    buf.writeInt32BE(4, 0);
+    buf.writeInt32BE(5000, 8);
+    d.push(buf, () => false);
+    assert.throws(() => d.push(Buffer.alloc(1), () => {}), RemotingProtocolError);
+  });
+
   it('encodes properties as RocketMQ does and skips malformed pairs when decoding', () => {
     const s = encodeProperties({ TAGS: 'a', KEYS: 'k1 k2' });
     assert.equal(s, 'TAGS\u0001a\u0002KEYS\u0001k1 k2\u0002');

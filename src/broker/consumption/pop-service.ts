@@ -335,6 +335,7 @@ export class PopService {
     if (budget.messages <= 0 || budget.bytes <= 0 || q.reading) return;
     // 3. New messages from the read cursor.
     q.reading = true;
+    let left = false;
     try {
       const from = q.nextOffset;
       const tuples: EntryTuple[] = [];
@@ -379,10 +380,14 @@ export class PopService {
         if (q.nextOffset < cursor) q.skipRead(cursor - 1);
       }
       if (firstDeliveries > 0) this.o.metrics?.delivered(group.name, topic, firstDeliveries, 0);
+      // Stopped by this receive's batch with messages left: receivers that found the queue busy meanwhile went
+      // back to waiting, and no new arrival may come to wake them.
+      left = cursor < maxOffset && q.windowSize < this.maxWindow;
       if (cursor > from) await this.journal({ k: 'R', g: group.name, t: topic, q: q.queueId, a: from, b: cursor, e: tuples });
     } finally {
       q.reading = false;
     }
+    if (left) this.polls.notify(topic);
   }
 
   private received(group: string, topic: string, msg: StoredMessage, e: PopEntry): ReceivedMessage {

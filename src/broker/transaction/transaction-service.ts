@@ -99,6 +99,8 @@ export class TransactionService {
   private channels: CheckBackChannel[] = [];
   private timer: NodeJS.Timeout | undefined;
   private scanning = false;
+  /** Pending transactions whose half message this process stored and that no end has touched yet. */
+  private readonly fresh = new Set<string>();
   private dirty = false;
   private closed = false;
   private lastNoProducerLog = 0;
@@ -249,6 +251,7 @@ export class TransactionService {
       });
       const half: StoredMessage = { ...record, topic: HALF_TOPIC, queueId: 0, properties: props, ...r, tagsCode: 0 };
       this.pending.set(transactionId, this.pendingFrom(half, transactionId));
+      this.fresh.add(transactionId);
       this.dirty = true;
       return r;
     } finally {
@@ -318,17 +321,37 @@ export class TransactionService {
       throw new BrokerError(BrokerErrorCode.ILLEGAL_MESSAGE_ID, `transaction ${tx} is for message '${p.messageId}', not '${req.messageId}'`);
     }
     if (req.source === 'check' && p.awaitingAnswer) this.stats.checksAnswered++;
+    // Only the first end of a half message prepared by this process can be sure no real copy exists yet.
+    const fresh = this.fresh.delete(tx);
+    const op: OpRecord = { k: wanted, tx, half: p.halfOffset };
     if (wanted === 'C') {
       const half = await this.o.store.readQueued(p.halfOffset);
       if (!half) throw new BrokerError(BrokerErrorCode.INTERNAL_ERROR, `half message of transaction ${tx} is gone from the store`);
-      if (!(await this.realCopyExists(p))) await this.o.store.append(this.realRecord(half));
+      if (fresh) {
+        await this.appendRealAndOp(this.realRecord(half), op);
+      } else {
+        if (!(await this.realCopyExists(p))) await this.o.store.append(this.realRecord(half));
+        await this.appendOp(op);
+      }
       this.stats.commits++;
     } else {
       this.stats.rollbacks++;
+      await this.appendOp(op);
     }
-    await this.appendOp({ k: wanted, tx, half: p.halfOffset });
-    this.applyOp({ k: wanted, tx, half: p.halfOffset });
+    this.applyOp(op);
     this.o.logger.debug({ transactionId: tx, resolution: req.resolution, source: req.source }, 'transaction ended');
+  }
+
+  /**
+   * A commit's real copy and its op record queued in the same tick: the store writes them in one batch with one
+   * fdatasync, the copy first. A torn batch can keep the copy without the op (start() then finishes the commit),
+   * never the op without the copy. The copy is no larger than its half message, which this process stored under
+   * the same limits, so the store cannot refuse the copy alone for its size.
+   */
+  private async appendRealAndOp(real: AppendInput, op: OpRecord): Promise<void> {
+    const [copy, opDone] = await Promise.allSettled([this.o.store.append(real), this.appendOp(op)]);
+    if (copy.status === 'rejected') throw copy.reason;
+    if (opDone.status === 'rejected') throw opDone.reason;
   }
 
   /** The message as it goes to its real topic: no longer prepared, still carrying its transaction id. */
@@ -397,6 +420,7 @@ export class TransactionService {
       case 'C':
       case 'R':
         this.pending.delete(op.tx);
+        this.fresh.delete(op.tx);
         this.finished.set(op.tx, op.k);
         if (this.finished.size > FINISHED_CACHE_MAX) {
           const oldest = this.finished.keys().next();

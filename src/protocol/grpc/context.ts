@@ -4,6 +4,7 @@ import type { BrokerApi } from '../../broker/api.js';
 import type { ClientRegistry } from '../../broker/clients/registry.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
+import type { MemoryBudget } from '../../util/memory-budget.js';
 import type { GrpcSettings } from './settings.js';
 
 export interface GrpcRuntime {
@@ -18,6 +19,8 @@ export interface GrpcRuntime {
   readonly advertised: { host: string; port: number } | undefined;
   /** Where the server listens (filled once bound). */
   readonly bound: { host: string; port: number };
+  /** The global byte budget; answers being written are counted in it. Undefined = not counted. */
+  readonly budget?: MemoryBudget | undefined;
 }
 
 export interface CallContext {

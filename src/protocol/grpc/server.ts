@@ -7,6 +7,7 @@ import type { BrokerApi } from '../../broker/api.js';
 import { ClientRegistry } from '../../broker/clients/registry.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
+import type { MemoryBudget } from '../../util/memory-budget.js';
 import type { GrpcRuntime } from './context.js';
 import type { TelemetryCommand } from './generated/apache/rocketmq/v2/service.js';
 import { installDeadlineClamp } from './deadline-clamp.js';
@@ -38,6 +39,10 @@ export interface GrpcServerOptions {
   auth?: GrpcAuth;
   /** Serve TLS with this PEM certificate (chain) and key instead of plaintext. */
   tls?: { cert: Buffer; key: Buffer };
+  /** The global byte budget shared with the other fronts (limits.memoryBudgetBytes); absent = not counted. */
+  budget?: MemoryBudget;
+  /** Reset a stream whose client has not read its answer for this long (0 / absent = never). */
+  writeStallCloseMs?: number;
 }
 
 export interface GrpcServerHandle {
@@ -77,6 +82,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     brokerName: options.brokerName ?? 'apogee',
     advertised,
     bound,
+    budget: options.budget,
   };
   const limiter = new InFlightLimiter(settings.maxInFlightPerClient, settings.maxInFlightGlobal);
   const telemetryStreams = new Map<ServerDuplexStream<TelemetryCommand, TelemetryCommand>, (reason: string) => void>();
@@ -87,9 +93,13 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     telemetryStreams,
     maxTelemetryStreams: settings.maxInFlightGlobal,
     auth: options.auth,
+    budget: options.budget,
+    writeStallCloseMs: options.writeStallCloseMs,
   };
 
   const server = new Server({
+    // Channelz (grpc-js's call statistics, never queried here) costs timestamps and counters on every call.
+    'grpc.enable_channelz': 0,
     'grpc.max_receive_message_length': settings.maxFrameBytes,
     'grpc.max_send_message_length': settings.maxFrameBytes,
   });

@@ -43,6 +43,8 @@ import { SERVER_STREAM_HANDLERS, UNARY_HANDLERS, serveTelemetry } from './handle
 import type { ServerStreamHandler, StreamWriter, UnaryHandler } from './handlers/types.js';
 import type { GrpcAuth } from './auth.js';
 import type { InFlightLimiter } from './limiter.js';
+import type { MemoryBudget } from '../../util/memory-budget.js';
+import { requestBytes, resetServerStream } from './overload.js';
 import type { RpcMetricsSink } from './metrics.js';
 
 type MethodKey = keyof typeof MessagingServiceService;
@@ -71,6 +73,9 @@ const RESPONSE_CODECS: Record<MethodKey, Encoder> = {
   syncLiteSubscription: SyncLiteSubscriptionResponse,
 };
 
+/** Below this, copying the encoded answer is cheaper than sharing its memory. */
+const SMALL_RESPONSE_BYTES = 4096;
+
 /**
  * The generated definition copies every encoded response into a new Buffer; these views share the encoder's
  * memory instead (a 4 MiB body is then encoded once and not copied again).
@@ -84,6 +89,9 @@ export function messagingServiceDefinition(): ServiceDefinition {
       ...m,
       responseSerialize: (value: never): Buffer => {
         const u8 = codec.encode(value).finish();
+        // Small answers (SendMessage, Ack, EndTransaction...) live in V8's heap: reading `.buffer` would move them
+        // off-heap, which costs more than copying them into the Buffer pool.
+        if (u8.byteLength < SMALL_RESPONSE_BYTES) return Buffer.from(u8);
         return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
       },
     };
@@ -100,6 +108,10 @@ export interface ServiceDeps {
   maxTelemetryStreams: number;
   /** Authentication and ACL; undefined when auth is off (then no per-call cost). */
   auth?: GrpcAuth | undefined;
+  /** The global byte budget (request bodies in progress); undefined = not counted. */
+  budget?: MemoryBudget | undefined;
+  /** A stream waiting this long for its client to read is reset (0 or undefined = never). */
+  writeStallCloseMs?: number | undefined;
 }
 
 const NEVER_ABORTED = new AbortController().signal;
@@ -109,16 +121,30 @@ function deadlineOf(call: ServerSurfaceCall): number {
   return d instanceof Date ? d.getTime() : d;
 }
 
+/** The per-call context; peer, authority and deadline are read from grpc-js only when a handler asks. */
+class LazyCallContext implements CallContext {
+  constructor(
+    private readonly call: ServerSurfaceCall & { metadata: Metadata },
+    readonly rpc: string,
+    readonly clientId: string,
+    readonly signal: AbortSignal,
+  ) {}
+  get metadata(): Metadata {
+    return this.call.metadata;
+  }
+  get peer(): string {
+    return this.call.getPeer();
+  }
+  get authority(): string {
+    return this.call.getHost();
+  }
+  get deadline(): number {
+    return deadlineOf(this.call);
+  }
+}
+
 function makeContext(call: ServerSurfaceCall & { metadata: Metadata }, rpc: string, clientId: string, signal: AbortSignal): CallContext {
-  return {
-    rpc,
-    clientId,
-    metadata: call.metadata,
-    peer: call.getPeer(),
-    authority: call.getHost(),
-    deadline: deadlineOf(call),
-    signal,
-  };
+  return new LazyCallContext(call, rpc, clientId, signal);
 }
 
 function observe(deps: ServiceDeps, rpc: string, code: Code, started: number): void {
@@ -151,6 +177,13 @@ function wrapUnary<Req, Res>(deps: ServiceDeps, h: UnaryHandler<Req, Res>): hand
       reply(h.failure(status(Code.TOO_MANY_REQUESTS, refused)), Code.TOO_MANY_REQUESTS);
       return;
     }
+    const budget = deps.budget;
+    const bytes = budget === undefined ? 0 : requestBytes(h.rpc, call.request);
+    if (bytes > 0 && !budget!.tryReserve(bytes)) {
+      limiter.release(clientId);
+      reply(h.failure(status(Code.TOO_MANY_REQUESTS, budget!.busyMessage(bytes))), Code.TOO_MANY_REQUESTS);
+      return;
+    }
     rt.clients.touch(clientId);
     let p: Promise<Res>;
     try {
@@ -166,7 +199,10 @@ function wrapUnary<Req, Res>(deps: ServiceDeps, h: UnaryHandler<Req, Res>): hand
       },
     )
       .catch((err: unknown) => rt.logger.error({ err, rpc: h.rpc }, 'failed to answer gRPC call'))
-      .finally(() => limiter.release(clientId));
+      .finally(() => {
+        limiter.release(clientId);
+        if (bytes > 0) budget!.release(bytes);
+      });
   };
 }
 
@@ -194,9 +230,17 @@ function wrapServerStream<Req, Res>(deps: ServiceDeps, h: ServerStreamHandler<Re
         wrote = true;
         if (ac.signal.aborted) return Promise.resolve();
         if (call.write(message)) return Promise.resolve();
-        // The client's flow-control window is full: wait for it (or for the client to go away).
+        // The client's flow-control window is full: wait for it (or for the client to go away). A client that
+        // does not read within writeStallCloseMs has its stream reset, so its answer and slot are freed.
         return new Promise<void>((resolve) => {
+          const stallMs = deps.writeStallCloseMs ?? 0;
+          const stall = stallMs > 0 ? setTimeout(() => {
+            rt.logger.warn({ rpc: h.rpc, peer: call.getPeer(), stallMs }, 'gRPC client does not read its answer; resetting the stream');
+            if (!resetServerStream(call)) rt.logger.warn('grpc-js internals changed: a stalled stream could not be reset');
+            ac.abort();
+          }, stallMs) : undefined;
           const done = (): void => {
+            if (stall) clearTimeout(stall);
             call.off('drain', done);
             ac.signal.removeEventListener('abort', done);
             resolve();

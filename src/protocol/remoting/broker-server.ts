@@ -21,6 +21,8 @@ import { handleSend, handleSendBatch } from './handlers/send.js';
 import { handleEndTransaction, remotingCheckBackChannel } from './handlers/transaction.js';
 import { responseTo } from './command.js';
 import { ResponseCode } from './codes.js';
+import { RemotingAdmission } from './admission.js';
+import type { MemoryBudget } from '../../util/memory-budget.js';
 import { startRemotingServer, type RemotingHandler, type RemotingServerHandle } from './server.js';
 
 export interface RemotingBrokerOptions {
@@ -37,6 +39,12 @@ export interface RemotingBrokerOptions {
   /** Unread response bytes per connection before the broker stops reading from it. */
   maxWriteBufferBytes?: number;
   maxHeldPulls?: number;
+  /** Requests in progress over all connections; more are answered SYSTEM_BUSY (default 10,000). */
+  maxInFlight?: number;
+  /** The global byte budget shared with the other fronts; absent = not counted. */
+  budget?: MemoryBudget;
+  /** Close a connection that has not read its answers for this long while over maxWriteBufferBytes. */
+  writeStallCloseMs?: number;
   /** Signature and ACL checks on every request (auth on). */
   authorizer?: Authorizer;
   /** Serve TLS only. */
@@ -60,12 +68,16 @@ export interface RemotingBrokerHandle {
   connectionInfo(): RemotingConnectionInfo[];
   /** Pull requests held by long polling right now. */
   heldPulls(): number;
+  /** Requests in progress over all connections, and requests refused SYSTEM_BUSY since start. */
+  inFlight(): number;
+  refused(): number;
   close(): Promise<void>;
 }
 
 export async function startRemotingBroker(options: RemotingBrokerOptions): Promise<RemotingBrokerHandle> {
   const membership = new GroupMembership<RemotingConnection>(() => Date.now());
   const pullHolds = new PullHoldService(options.maxHeldPulls ?? 100_000);
+  const admission = new RemotingAdmission(options.maxInFlight ?? 10_000, options.budget);
   const host = options.advertisedHost ?? (options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host);
   let address = `${host}:${options.port}`;
   const ctx: RemotingContext = {
@@ -132,6 +144,8 @@ export async function startRemotingBroker(options: RemotingBrokerOptions): Promi
     ...(options.tlsContext ? { tlsContext: options.tlsContext } : {}),
     ...(options.maxPendingRequestsPerConnection !== undefined ? { maxPendingRequestsPerConnection: options.maxPendingRequestsPerConnection } : {}),
     ...(options.maxWriteBufferBytes !== undefined ? { maxWriteBufferBytes: options.maxWriteBufferBytes } : {}),
+    ...(options.writeStallCloseMs !== undefined ? { writeStallCloseMs: options.writeStallCloseMs } : {}),
+    admission,
     onConnection: (conn) =>
       conn.onClosed(() => {
         const change = membership.channelClosed(conn);
@@ -158,6 +172,8 @@ export async function startRemotingBroker(options: RemotingBrokerOptions): Promi
     connectionInfo: () =>
       [...server.connections].map((c) => ({ remoteAddress: c.remoteAddress, clientId: c.clientId, inFlight: c.inFlight, writeBuffered: c.writeBuffered, paused: c.isPaused })),
     heldPulls: () => pullHolds.size,
+    inFlight: () => admission.inFlight,
+    refused: () => admission.refused,
     close: () =>
       (closing ??= (async () => {
         clearInterval(sweeper);

@@ -8,6 +8,8 @@ import { RemotingProtocolError } from './command.js';
 export class FrameDecoder {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Bytes the buffered frame needs in all (length word included); 0 when unknown. */
+  private needed = 0;
 
   constructor(private readonly maxFrameBytes: number) {}
 
@@ -23,7 +25,13 @@ export class FrameDecoder {
   push(chunk: Buffer, onFrame: (content: Buffer) => boolean | void): void {
     let data: Buffer;
     if (this.pendingBytes === 0) data = chunk;
-    else {
+    else if (chunk.length > 0 && this.pendingBytes + chunk.length < this.needed) {
+      // Still short of the frame being received: keep the chunk, copy nothing yet (a 4 MiB frame arrives in
+      // dozens of chunks; joining them on every chunk would copy it dozens of times).
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      return;
+    } else {
       this.pending.push(chunk);
       data = Buffer.concat(this.pending, this.pendingBytes + chunk.length);
       this.pending = [];
@@ -39,10 +47,16 @@ export class FrameDecoder {
       p += 4 + len;
       if (more === false) break;
     }
+    this.needed = 0;
     if (p < data.length) {
       const rest = data.subarray(p);
       this.pending.push(rest);
       this.pendingBytes = rest.length;
+      // The whole next frame's size, once its length word is here; until then any chunk is worth a look.
+      if (rest.length >= 4) {
+        const len = rest.readInt32BE(0);
+        if (len >= 4 && len <= this.maxFrameBytes) this.needed = 4 + len;
+      }
     }
   }
 }

@@ -12,6 +12,7 @@ import { requestCodeName, ResponseCode } from './codes.js';
 import type { RemotingAuthCheck } from './auth.js';
 import { responseTo, type RemotingCommand } from './command.js';
 import { RemotingConnection } from './connection.js';
+import type { RemotingAdmission } from './admission.js';
 import { responseCodeOf } from './errors.js';
 import { RemotingRequestError } from './header.js';
 
@@ -26,6 +27,10 @@ export interface RemotingServerOptions {
   maxFrameBytes: number;
   maxPendingRequestsPerConnection?: number;
   maxWriteBufferBytes?: number;
+  /** Close a connection that stays over maxWriteBufferBytes this long (0 / absent = never). */
+  writeStallCloseMs?: number;
+  /** In-flight bound and byte budget over all connections (SYSTEM_BUSY past them); absent = none. */
+  admission?: RemotingAdmission;
   /** Open connections at most; more are closed at accept. */
   maxConnections?: number;
   onConnection?: (connection: RemotingConnection) => void;
@@ -92,6 +97,8 @@ export async function startRemotingServer(options: RemotingServerOptions): Promi
       maxWriteBufferBytes: options.maxWriteBufferBytes ?? 16 * 1024 * 1024,
       logger,
       dispatch,
+      ...(options.admission ? { admission: options.admission } : {}),
+      ...(options.writeStallCloseMs ? { writeStallCloseMs: options.writeStallCloseMs } : {}),
     });
     connections.add(c);
     c.onClosed(() => connections.delete(c));

@@ -55,11 +55,21 @@ export const receiveMessage: ServerStreamHandler<ReceiveMessageRequest, ReceiveM
       await out.write({ content: { $case: 'status', status: s } });
       return s;
     }
-    await out.write({ content: { $case: 'status', status: okStatus() } });
-    for (const m of messages) {
-      await out.write({ content: { $case: 'message', message: toWireReceived(m, topicRes!, invisibleMs) } });
+    // The answer's bodies stay in memory until the client has read them: counted in the byte budget meanwhile.
+    let held = 0;
+    if (rt.budget) {
+      for (const m of messages) held += m.body.length;
+      rt.budget.hold(held);
     }
-    await out.write({ content: { $case: 'deliveryTimestamp', deliveryTimestamp: msToTimestamp(rt.clock.now()) } });
+    try {
+      await out.write({ content: { $case: 'status', status: okStatus() } });
+      for (const m of messages) {
+        await out.write({ content: { $case: 'message', message: toWireReceived(m, topicRes!, invisibleMs) } });
+      }
+      await out.write({ content: { $case: 'deliveryTimestamp', deliveryTimestamp: msToTimestamp(rt.clock.now()) } });
+    } finally {
+      rt.budget?.release(held);
+    }
     return okStatus();
   },
   failure: (s) => ({ content: { $case: 'status', status: s } }),

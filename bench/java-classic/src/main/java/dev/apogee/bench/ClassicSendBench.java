@@ -16,7 +16,8 @@ import org.apache.rocketmq.common.message.Message;
  * Acknowledged sends through the classic client's DefaultMQProducer with exactly N async sends in flight (a
  * semaphore of N permits, released in the send callback), one window after the other in one JVM, since starting a
  * JVM costs seconds on a small machine. Prints one JSON line per window on stdout:
- * {"inFlight":N,"count":C,"perSec":R,"p50":MS,"p99":MS,"errors":E,"firstError":"..."}.
+ * {"start":N} as the window begins, then
+ * {"inFlight":N,"count":C,"perSec":R,"p50":MS,"p99":MS,"p999":MS,"errors":E,"firstError":"..."}.
  *
  * Arguments: NAMESRV TOPIC WINDOWS(comma-separated) SECONDS BODY_BYTES.
  */
@@ -47,10 +48,22 @@ public final class ClassicSendBench {
     int status = 0;
     try {
       // Route look-up, connection and JIT before the first measured window.
-      SendResult first = producer.send(new Message(topic, "bench", body));
+      // Retried: on a loaded machine the first route fetch from the name server can time out.
+      SendResult first = null;
+      for (int attempt = 1; first == null; attempt++) {
+        try {
+          first = producer.send(new Message(topic, "bench", body));
+        } catch (Exception e) {
+          if (attempt == 5) throw e;
+          Thread.sleep(500);
+        }
+      }
       if (first.getSendStatus() != SendStatus.SEND_OK) throw new IllegalStateException("warm-up send: " + first.getSendStatus());
       window(producer, topic, body, 16, Math.min(2.0, seconds));
       for (int n : windows) {
+        // Tells the caller to start its server-side CPU and RSS sampling for this window.
+        System.out.println("{\"start\":" + n + "}");
+        System.out.flush();
         Result r = window(producer, topic, body, n, seconds);
         System.out.println(r.json());
         System.out.flush();
@@ -63,11 +76,11 @@ public final class ClassicSendBench {
     System.exit(status);
   }
 
-  private record Result(int inFlight, long count, double perSec, double p50, double p99, long errors, String firstError) {
+  private record Result(int inFlight, long count, double perSec, double p50, double p99, double p999, long errors, String firstError) {
     String json() {
       String err = firstError == null ? "null" : '"' + firstError.replace("\\", "\\\\").replace("\"", "\\\"").replaceAll("[\\x00-\\x1f]", " ") + '"';
-      return String.format(Locale.ROOT, "{\"inFlight\":%d,\"count\":%d,\"perSec\":%.1f,\"p50\":%.3f,\"p99\":%.3f,\"errors\":%d,\"firstError\":%s}",
-          inFlight, count, perSec, p50, p99, errors, err);
+      return String.format(Locale.ROOT, "{\"inFlight\":%d,\"count\":%d,\"perSec\":%.1f,\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"errors\":%d,\"firstError\":%s}",
+          inFlight, count, perSec, p50, p99, p999, errors, err);
     }
   }
 
@@ -122,7 +135,7 @@ public final class ClassicSendBench {
     int n = completed.get();
     long[] sorted = Arrays.copyOf(micros, Math.min(n, SAMPLE_CAPACITY));
     Arrays.sort(sorted);
-    return new Result(inFlight, n, n / elapsed, percentile(sorted, 0.5), percentile(sorted, 0.99), errors.get(), firstError.get());
+    return new Result(inFlight, n, n / elapsed, percentile(sorted, 0.5), percentile(sorted, 0.99), percentile(sorted, 0.999), errors.get(), firstError.get());
   }
 
   private static double percentile(long[] sorted, double p) {

@@ -1,23 +1,21 @@
 /**
- * The classic Java client (org.apache.rocketmq:rocketmq-client 5.4.0, DefaultMQProducer) as rows of a bench section:
- * bench/java-classic/ is a Maven module with one main class that keeps N async sends in flight and prints a JSON
- * line per window. Built once with Maven (classpath and classes cached under bench/java-classic/target/), then run
- * in ONE JVM for all windows, since a JVM start costs seconds on a small machine. When Java or Maven is missing or
- * the run fails, the result is one row that says so (never a silent omission).
+ * The classic Java client (org.apache.rocketmq:rocketmq-client 5.4.0, DefaultMQProducer): bench/java-classic/ is a
+ * Maven module with one main class that keeps N async sends in flight and prints a JSON line when each window
+ * starts and one with its result. Built once with Maven (classpath and classes cached under
+ * bench/java-classic/target/), then run in ONE JVM for all windows, since a JVM start costs seconds on a small
+ * machine. When Java or Maven is missing or the run fails, the caller gets the reason (never a silent omission).
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PeerRow } from './peers.js';
 
 /** The module's sources (bench/ is not copied into build/, so resolve from the compiled file back to the repo). */
-const MODULE_DIR = fileURLToPath(new URL('../../bench/java-classic/', import.meta.url));
+const MODULE_DIR = fileURLToPath(new URL('../../../bench/java-classic/', import.meta.url));
 const MAIN_SOURCE = join(MODULE_DIR, 'src/main/java/dev/apogee/bench/ClassicSendBench.java');
 const MAIN_CLASS_FILE = join(MODULE_DIR, 'target/classes/dev/apogee/bench/ClassicSendBench.class');
 const CLASSPATH_FILE = join(MODULE_DIR, 'target/classpath.txt');
-export const JAVA_CLASSIC_PEER = 'classic Java client (rocketmq-client 5.4.0)';
 
 async function onPath(cmd: string): Promise<boolean> {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -39,7 +37,7 @@ interface Exit {
 }
 
 /** Runs a command to completion, killing it after `timeoutMs`; stdout is handed over line by line as well. */
-function run(cmd: string, args: string[], cwd: string, timeoutMs: number, onLine?: (line: string) => void): Promise<Exit> {
+function run(cmd: string, args: string[], cwd: string, timeoutMs: number, onLine?: (line: string) => void, done?: () => boolean): Promise<Exit> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -51,6 +49,8 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs: number, onLine
       const lines = partial.split('\n');
       partial = lines.pop() ?? '';
       if (onLine) for (const l of lines) onLine(l);
+      // Every result is in: the client's shutdown (seconds on a busy machine) measures nothing, so skip it.
+      if (done?.()) child.kill('SIGKILL');
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       if (stderr.length < 64 * 1024) stderr += d;
@@ -101,30 +101,36 @@ function javaError(stderr: string): string {
   return (line ?? lastLine(stderr)).trim().slice(0, 300);
 }
 
-interface WindowLine {
+export interface JavaWindow {
   inFlight: number;
   count: number;
   perSec: number;
   p50: number;
   p99: number;
+  p999: number;
   errors: number;
   firstError: string | null;
 }
 
-function failed(why: string): PeerRow[] {
-  return [{ peer: JAVA_CLASSIC_PEER, inFlight: 0, perSec: 0, p50: 0, p99: 0, note: `n/a: ${why}` }];
+export interface JavaHooks {
+  /** Called when a window's sends begin (the JVM is warm by then). */
+  onStart(inFlight: number): void;
+  onResult(w: JavaWindow): void;
 }
 
-/** Rows for each in-flight window, measured against the name server `namesrv` on `topic`. */
-export async function javaClassicRows(namesrv: string, topic: string, windows: readonly number[], seconds: number, bodyBytes: number, note: string): Promise<PeerRow[]> {
+/**
+ * Runs the windows against the name server `namesrv` on `topic`; resolves with null when all went well, else
+ * with why (missing tools, Maven or JVM failure).
+ */
+export async function runJavaClassic(namesrv: string, topic: string, windows: readonly number[], seconds: number, bodyBytes: number, hooks: JavaHooks): Promise<string | null> {
   const missing = [];
   for (const cmd of ['java', 'mvn']) if (!(await onPath(cmd))) missing.push(cmd);
-  if (missing.length > 0) return failed(`${missing.join(' and ')} not on PATH`);
+  if (missing.length > 0) return `${missing.join(' and ')} not on PATH`;
   let classpath: string;
   try {
     classpath = await prepare();
   } catch (err) {
-    return failed((err as Error).message);
+    return (err as Error).message;
   }
   const logs = join(MODULE_DIR, 'target/client-logs');
   const args = [
@@ -140,24 +146,24 @@ export async function javaClassicRows(namesrv: string, topic: string, windows: r
     String(seconds),
     String(bodyBytes),
   ];
-  const rows: PeerRow[] = [];
-  // JVM start, warm-up (2 s), each window plus its drain (up to 30 s), with room to spare.
+  let seen = 0;
+  let bad: string | null = null;
+  // JVM start, warm-up, each window plus its drain (up to 30 s), with room to spare.
   const timeoutMs = 60_000 + windows.length * (seconds + 35) * 1000;
   const r = await run('java', args, MODULE_DIR, timeoutMs, (line) => {
     if (!line.startsWith('{')) return;
-    let w: WindowLine;
     try {
-      w = JSON.parse(line) as WindowLine;
+      const o = JSON.parse(line) as Partial<JavaWindow> & { start?: number };
+      if (o.start !== undefined) hooks.onStart(o.start);
+      else {
+        seen++;
+        hooks.onResult(o as JavaWindow);
+      }
     } catch {
-      rows.push(...failed(`unreadable line from the JVM: ${line.slice(0, 200)}`));
-      return;
+      bad = `unreadable line from the JVM: ${line.slice(0, 200)}`;
     }
-    rows.push(
-      w.errors > 0
-        ? { peer: JAVA_CLASSIC_PEER, inFlight: 0, perSec: 0, p50: 0, p99: 0, note: `n/a at ${w.inFlight} in flight: ${w.errors} failed sends, first: ${w.firstError ?? '?'}` }
-        : { peer: JAVA_CLASSIC_PEER, inFlight: w.inFlight, perSec: w.perSec, p50: w.p50, p99: w.p99, note },
-    );
-  });
-  if (r.code !== 0 && rows.every((x) => x.note === note)) rows.push(...failed(`java exited ${r.code}: ${javaError(r.stderr)}`));
-  return rows;
+  }, () => seen >= windows.length);
+  if (bad) return bad;
+  if (r.code !== 0 && seen < windows.length) return `java exited ${r.code}: ${javaError(r.stderr)}`;
+  return null;
 }
