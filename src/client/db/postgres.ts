@@ -23,7 +23,6 @@ import {
 import { migrationSql } from './migration.js';
 
 const UNIQUE_VIOLATION = '23505';
-const DUPLICATE_TABLE = '42P07';
 
 function lockTimeoutMillis(ms: number): number {
   if (!Number.isFinite(ms) || ms < 1) throw new TypeError(`lock timeout must be at least 1 ms, got ${ms}`);
@@ -132,16 +131,21 @@ export class PostgresDialect implements DatabaseDialect<PoolClient> {
   }
 
   async migrate(): Promise<void> {
-    for (const sql of this.migrationSql()) {
-      try {
-        await this.pool.query(sql);
-      } catch (err) {
-        // Two processes creating the same table at once: one loses on the catalog's unique index; the table exists.
-        const state = sqlState(err);
-        if (state !== UNIQUE_VIOLATION && state !== DUPLICATE_TABLE) throw err;
-        await this.pool.query(sql);
-      }
+    // Concurrent CREATE TABLE IF NOT EXISTS can still collide in PostgreSQL's catalog (on the table's name, or on
+    // its row type: 42P07, 23505, 42710), so migrations take a transaction-scoped advisory lock and run one at a
+    // time; whoever comes second finds the tables there.
+    const client = await checkout(this.pool);
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`apogee-mq migrate ${this.tables.barrier} ${this.tables.processed}`]);
+      for (const sql of this.migrationSql()) await client.query(sql);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      release(client, true);
+      throw err;
     }
+    release(client, false);
   }
 
   async begin(isolation?: IsolationLevel): Promise<DialectTransaction<PoolClient>> {
