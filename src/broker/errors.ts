@@ -68,6 +68,9 @@ export function asBrokerError(err: unknown): BrokerError | undefined {
   let why: string | undefined;
   if (isStoreError(err)) {
     const errno = (err.cause as NodeJS.ErrnoException | undefined)?.code;
+    // The store checks every append's fields once more; what only it caught is still the client's input (a
+    // separator character inside a system property's value, say), not a broker failure.
+    if (err.code === StoreErrorCode.BAD_INPUT) return new BrokerError(BrokerErrorCode.BAD_REQUEST, `message rejected: ${err.message}`);
     if (err.code === StoreErrorCode.CLOSED) why = 'the broker is shutting down';
     else if (err.code === StoreErrorCode.DISK_FULL || err.code === StoreErrorCode.READ_ONLY || err.code === StoreErrorCode.IO_ERROR) {
       why = unwritable(err.code, errno);

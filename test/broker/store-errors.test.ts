@@ -55,7 +55,15 @@ describe('broker: store write failures as client errors', () => {
   it('leaves broker errors as they are and other failures to the fronts', () => {
     const own = new BrokerError(BrokerErrorCode.TOPIC_NOT_FOUND, 'no');
     assert.equal(asBrokerError(own), own);
-    assert.equal(asBrokerError(new StoreError(StoreErrorCode.BAD_INPUT, 'bad')), undefined);
+    assert.equal(asBrokerError(new StoreError(StoreErrorCode.CORRUPT, 'bad bytes')), undefined);
+  });
+
+  it("maps the store's bad-input refusal to BAD_REQUEST with its words (the client's input, not a broker failure)", () => {
+    const be = asBrokerError(new StoreError(StoreErrorCode.BAD_INPUT, 'append: properties.UNIQ_KEY must not contain \\u0001 or \\u0002'));
+    assert.equal(be?.code, BrokerErrorCode.BAD_REQUEST);
+    assert.match(be?.message ?? '', /message rejected: append: properties\.UNIQ_KEY/);
+    assert.equal(responseCodeOf(be!), ResponseCode.INVALID_PARAMETER);
+    assert.equal(brokerCodeToV2(be!.code), Code.BAD_REQUEST);
     assert.equal(asBrokerError(errno('EACCES', 'x')), undefined);
     assert.equal(asBrokerError(new TypeError('bug')), undefined);
   });
