@@ -2,7 +2,7 @@
  * Helpers of the overload test: the broker child's RSS sampled from /proc, raw gRPC requests, and clients that
  * open a stream or a connection, send requests and never read what comes back.
  */
-import { connect as h2connect, type ClientHttp2Session } from 'node:http2';
+import { connect as h2connect, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import { connect as netConnect, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { encodeFrameHead, newRequest } from '../../src/protocol/remoting/command.js';
@@ -109,25 +109,20 @@ export class NeverReadingGrpc {
   }
   /** Opens a Telemetry stream that sends nothing and is never read. */
   openTelemetry(clientId: string): void {
-    const stream = this.session.request({
-      ':method': 'POST',
-      ':path': '/apache.rocketmq.v2.MessagingService/Telemetry',
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      'x-mq-client-id': clientId,
-      'x-mq-protocol': 'v2',
-    });
-    this.opened++;
-    const id = this.opened;
-    stream.on('error', () => {});
-    stream.on('close', () => this.closed.push(id));
+    const stream = this.openStream('Telemetry', clientId);
     stream.once('ready', () => this.ready++);
     stream.pause();
   }
   openReceive(clientId: string, req: ReceiveMessageRequest): void {
+    const stream = this.openStream('ReceiveMessage', clientId);
+    stream.end(grpcFrame(ReceiveMessageRequest.encode(req).finish()));
+    stream.pause(); // never read
+  }
+  /** A counted HTTP/2 stream to one MessagingService method, with the headers every v2 client sends. */
+  private openStream(method: string, clientId: string): ClientHttp2Stream {
     const stream = this.session.request({
       ':method': 'POST',
-      ':path': '/apache.rocketmq.v2.MessagingService/ReceiveMessage',
+      ':path': `/apache.rocketmq.v2.MessagingService/${method}`,
       'content-type': 'application/grpc',
       te: 'trailers',
       'x-mq-client-id': clientId,
@@ -137,8 +132,7 @@ export class NeverReadingGrpc {
     const id = this.opened;
     stream.on('error', () => {});
     stream.on('close', () => this.closed.push(id));
-    stream.end(grpcFrame(ReceiveMessageRequest.encode(req).finish()));
-    stream.pause(); // never read
+    return stream;
   }
   close(): void {
     this.session.destroy();

@@ -1,5 +1,5 @@
 /** Shared helpers for the store tests: temp dirs, inputs, a logger that records what it logs, a movable clock. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -77,5 +77,23 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs:
     if (await cond()) return;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Simulates an unclean stop: the abort marker is back, as if the process had died. */
+export async function markCrashed(dir: string): Promise<void> {
+  await writeFile(join(dir, 'abort'), '1\n');
+}
+
+/** Flips one bit of the byte at `pos` in place. */
+export async function flipByte(path: string, pos: number): Promise<void> {
+  const h = await open(path, 'r+');
+  try {
+    const b = Buffer.alloc(1);
+    await h.read(b, 0, 1, pos);
+    b[0] = (b[0] as number) ^ 0x40;
+    await h.write(b, 0, 1, pos);
+  } finally {
+    await h.close();
   }
 }

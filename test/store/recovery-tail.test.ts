@@ -11,7 +11,7 @@ import { encodeCheckpoint, readCheckpoint, VerifyPoints, type Checkpoint } from 
 import { offsetName } from '../../src/store/file-util.js';
 import { openMessageStore, type AppendResult, type MessageStore, type StoreOptions } from '../../src/store/index.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { bodyOf, input, recordingLogger, tempDir, waitFor } from './helpers.js';
+import { bodyOf, input, recordingLogger, tempDir, waitFor, flipByte, markCrashed } from './helpers.js';
 
 const SEG = 8 * 1024 * 1024;
 const MARGIN = 128 * 1024;
@@ -37,22 +37,6 @@ async function fill(dir: string): Promise<AppendResult[]> {
     await store.close();
   }
   return out;
-}
-
-async function markCrashed(dir: string): Promise<void> {
-  await writeFile(join(dir, 'abort'), '1\n');
-}
-
-async function flipByte(path: string, pos: number): Promise<void> {
-  const h = await open(path, 'r+');
-  try {
-    const b = Buffer.alloc(1);
-    await h.read(b, 0, 1, pos);
-    b[0] = (b[0] as number) ^ 0x40;
-    await h.write(b, 0, 1, pos);
-  } finally {
-    await h.close();
-  }
 }
 
 function segPath(dir: string): string {

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { openMessageStore, type AppendResult, type MessageStore } from '../../src/store/index.js';
 import { offsetName } from '../../src/store/file-util.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { bodyOf, input, recordingLogger, tempDir } from './helpers.js';
+import { bodyOf, input, recordingLogger, tempDir, flipByte, markCrashed } from './helpers.js';
 
 const SEG = 16 * 1024;
 
@@ -19,23 +19,6 @@ async function fill(dir: string, n: number): Promise<AppendResult[]> {
 
 function segPath(dir: string, offset: number): string {
   return join(dir, 'commitlog', offsetName(offset - (offset % SEG)));
-}
-
-/** Simulates an unclean stop: the abort marker is back, as if the process had died. */
-async function markCrashed(dir: string): Promise<void> {
-  await writeFile(join(dir, 'abort'), '1\n');
-}
-
-async function flipByte(path: string, pos: number): Promise<void> {
-  const h = await open(path, 'r+');
-  try {
-    const b = Buffer.alloc(1);
-    await h.read(b, 0, 1, pos);
-    b[0] = (b[0] as number) ^ 0x40;
-    await h.write(b, 0, 1, pos);
-  } finally {
-    await h.close();
-  }
 }
 
 async function expectSurvivors(store: MessageStore, results: AppendResult[], keep: number): Promise<void> {
